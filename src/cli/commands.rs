@@ -1,0 +1,126 @@
+//! Flags and arguments of every command. Later issues grow these; the help
+//! texts already say what each command is for.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+/// Where the release lives: shared by the commands that read or change one.
+#[derive(Debug, Args)]
+pub struct ReleaseTarget {
+    /// Namespace that holds the release records (the data plane's system namespace).
+    #[arg(long = "system-namespace", short = 'n', default_value = "tars-system")]
+    pub namespace: String,
+    /// Name of the Helm release.
+    #[arg(long, default_value = "tars")]
+    pub release_name: String,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  tare install identity.json --serve-url https://proxy.example.com --wait"
+)]
+pub struct InstallArgs {
+    /// Identity file issued by the management plane (JSON with the workspace and its token).
+    pub identity_file: PathBuf,
+    /// Public URL where this data plane serves traffic; registered with the management plane.
+    #[arg(long)]
+    pub serve_url: Option<String>,
+    /// Wait until every workload is ready before reporting success.
+    #[arg(long)]
+    pub wait: bool,
+    #[command(flatten)]
+    pub target: ReleaseTarget,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  tare upgrade identity.json")]
+pub struct UpgradeArgs {
+    /// Identity file issued by the management plane.
+    pub identity_file: PathBuf,
+    /// Proceed even when the data plane runs a single replica and will drop traffic.
+    #[arg(long)]
+    pub allow_downtime: bool,
+    #[command(flatten)]
+    pub target: ReleaseTarget,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  tare template tars ./chart -f values.yaml --set global.customer=acme"
+)]
+pub struct TemplateArgs {
+    /// Release name used while rendering.
+    pub release_name: String,
+    /// Chart: a directory, a .tgz, an oci:// reference or an https:// URL.
+    pub chart: String,
+    /// Values files, merged in order.
+    #[arg(short = 'f', long = "values")]
+    pub values: Vec<PathBuf>,
+    /// Values on the command line (key=value, Helm's syntax).
+    #[arg(long)]
+    pub set: Vec<String>,
+    /// Namespace to render into.
+    #[arg(long, short = 'n', default_value = "default")]
+    pub namespace: String,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    pub target: ReleaseTarget,
+    /// Output format: table, json or yaml.
+    #[arg(long, short = 'o', default_value = "table")]
+    pub output: String,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub target: ReleaseTarget,
+    /// Output format: table, json or yaml.
+    #[arg(long, short = 'o', default_value = "table")]
+    pub output: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GetCommand {
+    /// Print the values a release was installed or upgraded with.
+    Values(GetValuesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GetValuesArgs {
+    #[command(flatten)]
+    pub target: ReleaseTarget,
+    /// Print every computed value, not only those the user supplied.
+    #[arg(long, short = 'a')]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// Revision to roll back to; the previous one when omitted.
+    pub revision: Option<u32>,
+    #[command(flatten)]
+    pub target: ReleaseTarget,
+}
+
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    #[command(flatten)]
+    pub target: ReleaseTarget,
+    /// Keep the release records so that history stays readable.
+    #[arg(long)]
+    pub keep_history: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  tare doctor identity.json --verbose")]
+pub struct DoctorArgs {
+    /// Identity file issued by the management plane.
+    pub identity_file: PathBuf,
+    /// Explain every check, not only the failing ones.
+    #[arg(long)]
+    pub verbose: bool,
+}

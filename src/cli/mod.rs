@@ -1,0 +1,78 @@
+//! Command-line surface: clap definitions and dispatch only.
+//!
+//! Each command lives in its own module and owns its flags; this file only
+//! wires them together and turns errors into one line on stderr and an exit code.
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use commands::{
+    DoctorArgs, GetCommand, GetValuesArgs, HistoryArgs, InstallArgs, ReleaseTarget, RollbackArgs,
+    StatusArgs, TemplateArgs, UninstallArgs, UpgradeArgs,
+};
+
+/// Install and upgrade the TARS data plane, with no helm and no kubectl on the machine.
+///
+/// tare renders its embedded Helm chart in process, stores releases in Helm's own
+/// format (so `helm history`, `helm rollback` and `helm upgrade` keep working), applies
+/// objects with server-side apply, waits for readiness and rolls back on failure.
+#[derive(Debug, Parser)]
+#[command(name = "tare", version = crate::version::long_version(), propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Install the data plane (or upgrade it in place when it is already installed).
+    Install(InstallArgs),
+    /// Upgrade an installed data plane, carrying forward the values it was installed with.
+    Upgrade(UpgradeArgs),
+    /// Render a chart locally and print the manifests, exactly as `helm template` would.
+    Template(TemplateArgs),
+    /// Show the revisions of a release.
+    History(HistoryArgs),
+    /// Show the status of a release.
+    Status(StatusArgs),
+    /// Read data of a release.
+    #[command(subcommand)]
+    Get(GetCommand),
+    /// Roll a release back to an earlier revision.
+    Rollback(RollbackArgs),
+    /// Remove a release and the objects it owns.
+    Uninstall(UninstallArgs),
+    /// Check the health of an installed data plane and report it to the management plane.
+    Doctor(DoctorArgs),
+}
+
+/// Exit code for commands that exist in the CLI but are not built yet.
+const EXIT_NOT_IMPLEMENTED: u8 = 2;
+
+/// Parses the command line, runs the command and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let name = cli.command.name();
+    eprintln!("tare {name}: not implemented yet");
+    ExitCode::from(EXIT_NOT_IMPLEMENTED)
+}
+
+impl Command {
+    /// The command as the user typed it, for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Install(_) => "install",
+            Command::Upgrade(_) => "upgrade",
+            Command::Template(_) => "template",
+            Command::History(_) => "history",
+            Command::Status(_) => "status",
+            Command::Get(GetCommand::Values(_)) => "get values",
+            Command::Rollback(_) => "rollback",
+            Command::Uninstall(_) => "uninstall",
+            Command::Doctor(_) => "doctor",
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! tare installs and upgrades the TARS data plane without helm or kubectl.
+//!
+//! The binary is thin (see `cli`); the work lives in modules with one job each.
+
+pub mod cli;
+pub mod version;
