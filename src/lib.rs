@@ -4,3 +4,5 @@
 
 pub mod cli;
 pub mod version;
+pub mod template;
+pub mod yaml;

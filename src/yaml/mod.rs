@@ -1,0 +1,1 @@
+//! YAML as Go's sigs.k8s.io/yaml + yaml.v2 read and write it (the way Helm does).
