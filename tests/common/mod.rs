@@ -1,0 +1,155 @@
+//! What every integration test needs: the real test cluster and the helm oracles.
+//!
+//! `scripts/test` starts them and exports their coordinates. A test never skips
+//! when they are missing: it fails and says how to start them.
+
+#![allow(dead_code)] // each test binary uses a different part of this module
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::Namespace;
+use kube::api::{DeleteParams, Patch, PatchParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Api, Client, Config};
+
+/// The field manager tare uses for server-side apply.
+pub const FIELD_MANAGER: &str = "tare";
+
+/// Reads a variable that `scripts/test` (or `scripts/test-cluster up`) exports.
+pub fn required_env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!(
+            "{name} is not set: integration tests need the real test cluster and tools.\n\
+             Run them with scripts/test, or: eval \"$(scripts/test-cluster up)\"; \
+             eval \"$(scripts/test-tools)\"; eval \"$(scripts/test-registry up)\""
+        )
+    })
+}
+
+pub fn kubeconfig_path() -> PathBuf {
+    PathBuf::from(required_env("TARE_TEST_KUBECONFIG"))
+}
+
+/// A client for the named kubeconfig context of the test cluster.
+pub async fn client_for_context(context: &str) -> Client {
+    let kubeconfig = Kubeconfig::read_from(kubeconfig_path()).expect("test kubeconfig is readable");
+    let options = KubeConfigOptions {
+        context: Some(context.to_string()),
+        ..Default::default()
+    };
+    let config = Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .expect("test kubeconfig context is valid");
+    Client::try_from(config).expect("client for the test cluster")
+}
+
+/// A cluster-admin client.
+pub async fn admin_client() -> Client {
+    client_for_context("admin").await
+}
+
+/// A client that may only manage namespaced objects in the data plane's namespaces.
+pub async fn restricted_client() -> Client {
+    client_for_context(&required_env("TARE_TEST_RESTRICTED_CONTEXT")).await
+}
+
+/// A namespace of its own for one test. Deleted by `delete` when the test passes;
+/// a failing test leaves it behind for inspection (the cluster is disposable).
+pub struct TestNamespace {
+    pub name: String,
+    client: Client,
+}
+
+impl TestNamespace {
+    pub async fn create(client: &Client, prefix: &str) -> Self {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "{prefix}-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let namespaces: Api<Namespace> = Api::all(client.clone());
+        let body = serde_json::json!({
+            "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": name }
+        });
+        namespaces
+            .patch(&name, &PatchParams::apply(FIELD_MANAGER), &Patch::Apply(&body))
+            .await
+            .expect("create test namespace");
+        wait_for_default_service_account(client, &name).await;
+        TestNamespace {
+            name,
+            client: client.clone(),
+        }
+    }
+
+    pub async fn delete(self) {
+        Api::<Namespace>::all(self.client)
+            .delete(&self.name, &DeleteParams::background())
+            .await
+            .expect("delete test namespace");
+    }
+}
+
+/// Pods are rejected until the service-account controller has made `default`.
+async fn wait_for_default_service_account(client: &Client, namespace: &str) {
+    let accounts: Api<k8s_openapi::api::core::v1::ServiceAccount> =
+        Api::namespaced(client.clone(), namespace);
+    eventually(Duration::from_secs(30), "default service account", || async {
+        accounts.get_opt("default").await.ok().flatten().is_some()
+    })
+    .await;
+}
+
+/// Polls `check` until it holds, failing the test with `what` after `timeout`.
+pub async fn eventually<F, Fut>(timeout: Duration, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if check().await {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Runs a real helm binary (`HELM3` or `HELM4`) against the test cluster.
+pub fn helm(which: &str, args: &[&str]) -> Output {
+    let binary = required_env(which);
+    let output = Command::new(&binary)
+        .args(args)
+        .env("KUBECONFIG", kubeconfig_path())
+        .env("HELM_CACHE_HOME", scratch_home().join("cache"))
+        .env("HELM_CONFIG_HOME", scratch_home().join("config"))
+        .env("HELM_DATA_HOME", scratch_home().join("data"))
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {binary}: {e}"));
+    assert!(
+        output.status.success(),
+        "{which} {args:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// Keeps helm's caches out of the developer's home directory.
+fn scratch_home() -> PathBuf {
+    std::env::temp_dir().join("tare-test-helm-home")
+}
+
+/// A fixture path inside the repository.
+pub fn fixture(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(path)
+}
