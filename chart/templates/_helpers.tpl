@@ -267,9 +267,10 @@ exporters:
     headers:
       Authorization: ${env:OTLP_AUTHORIZATION}
     {{- end }}
-  {{- end }}
+  {{- else }}
   debug:
     verbosity: basic
+  {{- end }}
 extensions:
   health_check:
     endpoint: 0.0.0.0:13133
