@@ -1,1 +1,101 @@
 //! YAML as Go's sigs.k8s.io/yaml + yaml.v2 read and write it (the way Helm does).
+//!
+//! Helm never handles YAML directly: it goes through `sigs.k8s.io/yaml`, which
+//! converts YAML to JSON (and back) around Go's `encoding/json`. This module
+//! reproduces that stack byte for byte:
+//!
+//! * [`load`] reads YAML text like `yaml.Unmarshal` into `interface{}`: YAML
+//!   1.1 scalars (`yes` is `true`, `0755` is 493), merge keys, aliases, keys
+//!   turned into strings. [`Numbers`] picks how numbers come out.
+//! * [`to_yaml`] is `toYaml`: Go value → JSON → yaml.v2's emitter, with its
+//!   natural key order, quoting rules and 80-column folding.
+//! * [`to_json`], [`to_pretty_json`], [`to_raw_json`] are `toJson`,
+//!   `toPrettyJson`, `toRawJson` (Go's `encoding/json`), and [`from_json`]
+//!   reads JSON like `json.Unmarshal` into `interface{}`.
+//! * [`split_manifests`] cuts a rendered template into documents as Helm's
+//!   `releaseutil.SplitManifests` does.
+//!
+//! All of them work on [`Node`], a small neutral document tree.
+
+mod emit;
+mod gonum;
+mod json;
+mod load;
+mod resolve;
+mod split;
+
+#[cfg(test)]
+mod tests;
+
+pub use emit::to_yaml;
+pub use json::{from_json, to_json, to_pretty_json, to_raw_json};
+pub use load::load;
+pub use split::split_manifests;
+
+use std::fmt;
+
+/// A document tree with the value kinds Go ends up with after a JSON round trip.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Node {
+    /// `null` / Go `nil`.
+    Null,
+    Bool(bool),
+    /// An integer (Go `int64`).
+    Int(i64),
+    /// A float (Go `float64`). May be NaN or infinite only if built by hand:
+    /// the JSON-based writers then fail, as Go's do.
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    /// A map from string keys. The loader keeps the document's key order (a
+    /// repeated key keeps its first position and its last value); the writers
+    /// sort keys as Go does, so order never matters for output. Keys should
+    /// be unique; if one repeats, the last entry wins, like a Go map.
+    Map(Vec<(String, Node)>),
+}
+
+/// How [`load`] and [`from_json`] type numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Numbers {
+    /// Every number becomes [`Node::Float`], as in Helm's values
+    /// (`yaml.Unmarshal` / `json.Unmarshal` into `interface{}`). Large
+    /// integers lose precision: 12345678901234567890 becomes
+    /// 1.2345678901234567e19.
+    Float64,
+    /// A number whose JSON text is an integer that fits in `i64` becomes
+    /// [`Node::Int`]; anything else becomes [`Node::Float`]. That is what
+    /// Kubernetes' decoders make of a manifest (YAML → JSON → int64 where
+    /// possible). Note that through JSON a YAML `1.0` is the integer `1`.
+    Int64,
+}
+
+/// An error, worded exactly as the Go code Helm calls words it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    message: String,
+}
+
+impl Error {
+    pub(crate) fn new(message: impl Into<String>) -> Error {
+        Error {
+            message: message.into(),
+        }
+    }
+
+    /// The message, e.g. `error converting YAML to JSON: yaml: line 3: mapping
+    /// values are not allowed in this context`.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Nesting deeper than this is refused (yaml.v2's and encoding/json's limit).
+pub(crate) const MAX_DEPTH: usize = 10_000;

@@ -1,0 +1,988 @@
+//! YAML text → [`Node`], as `sigs.k8s.io/yaml.Unmarshal` into `interface{}`.
+//!
+//! The steps mirror Go's:
+//! 1. yaml.v2 parses the *first* document of the stream into a node graph
+//!    (later documents are not even parsed), expanding aliases and merge
+//!    keys, resolving plain scalars with YAML 1.1 rules;
+//! 2. sigs.k8s.io/yaml turns every map key into a string (`1` → `"1"`,
+//!    `yes` → `"true"`, `1.5` → `"1.5"` via float32 text) and fails on `null`
+//!    or huge integer keys;
+//! 3. encoding/json writes the result (NaN and ±Inf fail here) and reads it
+//!    back, which is where numbers get their final type (see [`Numbers`]).
+//!
+//! Tokenising is done by `saphyr-parser`; its error messages mostly share
+//! libyaml's wording, and are mapped to yaml.v2's `yaml: line N: …` form.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
+
+use super::gonum::{Layout, format_float, json_float};
+use super::resolve::{Resolved, resolve_plain};
+use super::{Error, MAX_DEPTH, Node, Numbers};
+
+const CORE: &str = "tag:yaml.org,2002:";
+
+/// Parses the first YAML document of `text` the way Helm reads values files
+/// and `fromYaml` arguments. An empty stream (or one with only comments)
+/// gives [`Node::Null`].
+///
+/// Errors carry Go's full text, e.g.
+/// `error converting YAML to JSON: yaml: line 1: did not find expected key`.
+pub fn load(text: &str, numbers: Numbers) -> Result<Node, Error> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let graph = parse_first_document(text).map_err(wrap)?;
+    let Some(root) = graph.root else {
+        return Ok(Node::Null);
+    };
+    let mut decoder = Decoder {
+        graph: &graph,
+        text,
+        numbers,
+        expanding: Vec::new(),
+        decode_count: 0,
+        alias_count: 0,
+        alias_depth: 0,
+        key_error: None,
+    };
+    let node = decoder.node(root).map_err(wrap)?;
+    if let Some(message) = decoder.key_error {
+        return Err(wrap(message));
+    }
+    if let Some(bad) = first_non_finite(&node) {
+        return Err(wrap(format!(
+            "json: unsupported value: {}",
+            format_float(bad, Layout::General, false)
+        )));
+    }
+    Ok(node)
+}
+
+fn wrap(message: String) -> Error {
+    Error::new(format!("error converting YAML to JSON: {message}"))
+}
+
+// ---------------------------------------------------------------------------
+// Stage 1: events → node graph.
+
+enum Raw {
+    Scalar {
+        value: String,
+        /// Plain style without a tag (libyaml's "plain implicit"): the only
+        /// case that is resolved by content, and the only `<<` that merges.
+        implicit: bool,
+        /// The long form of an explicit tag (`tag:yaml.org,2002:int`, `!foo`).
+        tag: Option<String>,
+    },
+    Seq(Vec<usize>),
+    /// Keys and values, alternating.
+    Map(Vec<usize>),
+    Alias {
+        target: usize,
+        /// Character index of the `*name` token, to name it in messages.
+        at: usize,
+    },
+}
+
+struct Graph {
+    nodes: Vec<Raw>,
+    root: Option<usize>,
+}
+
+/// Parses the first document. libyaml lets a tab follow `key:`; saphyr does
+/// not, so such tabs are turned into spaces and the parse retried.
+fn parse_first_document(text: &str) -> Result<Graph, String> {
+    check_characters(text)?;
+    check_directives(text)?;
+    let mut patched: Option<String> = None;
+    for _ in 0..64 {
+        let source = patched.as_deref().unwrap_or(text);
+        match parse_events(source) {
+            Err(Failure::TabAfterColon(char_index)) => {
+                let fixed = untab_before(source, char_index).ok_or_else(|| {
+                    "yaml: found character that cannot start any token".to_string()
+                })?;
+                patched = Some(fixed);
+            }
+            Err(Failure::Message(message)) => return Err(message),
+            Ok((graph, layout)) => {
+                if source.contains('\t') {
+                    check_tabs(source, &layout)?;
+                }
+                return Ok(graph);
+            }
+        }
+    }
+    Err("yaml: found character that cannot start any token".into())
+}
+
+enum Failure {
+    /// saphyr refused a tab right after a `:` value indicator.
+    TabAfterColon(usize),
+    Message(String),
+}
+
+/// Where things are, for the tab checks: per event, its first and last line
+/// and what it is.
+struct Placed {
+    first_line: usize,
+    last_line: usize,
+    kind: Placement,
+}
+
+#[derive(PartialEq, Eq)]
+enum Placement {
+    Plain,
+    /// Quoted scalars and flow collections: tabs inside are content or
+    /// separation, never indentation.
+    Inline,
+    Block,
+    Other,
+}
+
+fn parse_events(text: &str) -> Result<(Graph, Vec<Placed>), Failure> {
+    let mut graph = Graph {
+        nodes: Vec::new(),
+        root: None,
+    };
+    let mut layout: Vec<Placed> = Vec::new();
+    let mut anchors: HashMap<usize, usize> = HashMap::new();
+    // Open collections: node index and, for flow ones, their layout slot.
+    let mut open: Vec<(usize, Option<usize>)> = Vec::new();
+    let mut offsets = CharOffsets::new(text);
+    for item in Parser::new_from_str(text) {
+        let (event, span) = item.map_err(|e| {
+            if e.info() == "':' must be followed by a valid YAML whitespace" {
+                Failure::TabAfterColon(e.marker().index())
+            } else {
+                Failure::Message(scan_error(text, &e))
+            }
+        })?;
+        let first_line = span.start.line();
+        let (raw, anchor) = match event {
+            Event::DocumentEnd | Event::StreamEnd => break,
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some((_, Some(slot))) = open.pop() {
+                    layout[slot].last_line = span.end.line();
+                }
+                continue;
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                let kind = match style {
+                    ScalarStyle::Plain => Placement::Plain,
+                    ScalarStyle::Literal | ScalarStyle::Folded => Placement::Block,
+                    _ => Placement::Inline,
+                };
+                if style == ScalarStyle::DoubleQuoted && value.contains('/') {
+                    check_escapes(text, &mut offsets, span.start.index(), span.end.index())
+                        .map_err(Failure::Message)?;
+                }
+                layout.push(Placed {
+                    first_line,
+                    last_line: span.end.line(),
+                    kind,
+                });
+                let tag = tag.map(|t| long_tag(&t.handle, &t.suffix));
+                let implicit =
+                    style == ScalarStyle::Plain && tag.as_deref().is_none_or(|t| t == "!");
+                let raw = Raw::Scalar {
+                    value: value.into_owned(),
+                    implicit,
+                    tag,
+                };
+                (raw, anchor)
+            }
+            Event::SequenceStart(anchor, _) => (Raw::Seq(Vec::new()), anchor),
+            Event::MappingStart(anchor, _) => (Raw::Map(Vec::new()), anchor),
+            Event::Alias(id) => {
+                layout.push(Placed {
+                    first_line,
+                    last_line: first_line,
+                    kind: Placement::Other,
+                });
+                let target = *anchors.get(&id).ok_or_else(|| {
+                    Failure::Message(format!(
+                        "yaml: unknown anchor '{}' referenced",
+                        name_at(text, span.start.index())
+                    ))
+                })?;
+                let raw = Raw::Alias {
+                    target,
+                    at: span.start.index(),
+                };
+                (raw, 0)
+            }
+            Event::Nothing | Event::StreamStart | Event::DocumentStart(_) => continue,
+        };
+        let opens = matches!(raw, Raw::Seq(_) | Raw::Map(_));
+        let index = graph.nodes.len();
+        graph.nodes.push(raw);
+        if anchor > 0 {
+            anchors.insert(anchor, index);
+        }
+        match open.last() {
+            Some(&(parent, _)) => match &mut graph.nodes[parent] {
+                Raw::Seq(children) | Raw::Map(children) => children.push(index),
+                Raw::Scalar { .. } | Raw::Alias { .. } => {}
+            },
+            None => graph.root = Some(index),
+        }
+        if opens {
+            let flow = matches!(offsets.char_at(span.start.index()), Some('[' | '{'));
+            let slot = layout.len();
+            layout.push(Placed {
+                first_line,
+                last_line: first_line,
+                kind: if flow {
+                    Placement::Inline
+                } else {
+                    Placement::Other
+                },
+            });
+            open.push((index, flow.then_some(slot)));
+            if open.len() > MAX_DEPTH {
+                return Err(Failure::Message(format!(
+                    "yaml: line {first_line}: exceeded max depth of {MAX_DEPTH}"
+                )));
+            }
+        }
+    }
+    Ok((graph, layout))
+}
+
+/// Character index → byte offset, computed once when first needed.
+struct CharOffsets<'a> {
+    text: &'a str,
+    starts: Option<Vec<usize>>,
+}
+
+impl<'a> CharOffsets<'a> {
+    fn new(text: &'a str) -> CharOffsets<'a> {
+        CharOffsets { text, starts: None }
+    }
+
+    fn byte(&mut self, char_index: usize) -> usize {
+        let text = self.text;
+        let starts = self
+            .starts
+            .get_or_insert_with(|| text.char_indices().map(|(b, _)| b).collect());
+        starts.get(char_index).copied().unwrap_or(text.len())
+    }
+
+    fn char_at(&mut self, char_index: usize) -> Option<char> {
+        let at = self.byte(char_index);
+        self.text[at..].chars().next()
+    }
+}
+
+/// `text` with the tabs in the blank run before `char_index` made spaces.
+fn untab_before(text: &str, char_index: usize) -> Option<String> {
+    let at = CharOffsets::new(text).byte(char_index);
+    let before = &text[..at];
+    let run_start = before.trim_end_matches([' ', '\t']).len();
+    if !before[run_start..].contains('\t') {
+        return None;
+    }
+    let mut fixed = String::with_capacity(text.len());
+    fixed.push_str(&text[..run_start]);
+    fixed.push_str(&before[run_start..].replace('\t', " "));
+    fixed.push_str(&text[at..]);
+    Some(fixed)
+}
+
+/// libyaml (YAML 1.1) has no `\/` escape in double-quoted scalars.
+fn check_escapes(
+    text: &str,
+    offsets: &mut CharOffsets,
+    start: usize,
+    end: usize,
+) -> Result<(), String> {
+    let (from, to) = (offsets.byte(start), offsets.byte(end));
+    let raw = &text[from..to];
+    let mut chars = raw.char_indices();
+    while let Some((_, c)) = chars.next() {
+        if c != '\\' {
+            continue;
+        }
+        if let Some((at, '/')) = chars.next() {
+            let line0 = text[..from + at].matches('\n').count();
+            return Err(scanner_message(line0, "found unknown escape character"));
+        }
+    }
+    Ok(())
+}
+
+/// yaml.v2's wording for a scanner problem on 0-based line `line0`.
+fn scanner_message(line0: usize, problem: &str) -> String {
+    if line0 == 0 {
+        format!("yaml: {problem}")
+    } else {
+        format!("yaml: line {}: {problem}", line0 + 1)
+    }
+}
+
+/// libyaml only allows `%YAML` and `%TAG` directives.
+fn check_directives(text: &str) -> Result<(), String> {
+    for (line0, line) in text.lines().enumerate() {
+        let trimmed = line.trim_end();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let Some(directive) = trimmed.strip_prefix('%') else {
+            return Ok(());
+        };
+        let name: String = directive
+            .chars()
+            .take_while(|c| !c.is_whitespace())
+            .collect();
+        if name != "YAML" && name != "TAG" {
+            return Err(scanner_message(line0, "found unknown directive name"));
+        }
+    }
+    Ok(())
+}
+
+/// Tabs where libyaml expects indentation. (saphyr, following YAML 1.2,
+/// accepts some of them.)
+fn check_tabs(text: &str, layout: &[Placed]) -> Result<(), String> {
+    let mut protected = std::collections::HashSet::new();
+    for placed in layout {
+        let first = match placed.kind {
+            Placement::Block => placed.first_line,
+            Placement::Inline | Placement::Plain => placed.first_line + 1,
+            Placement::Other => continue,
+        };
+        protected.extend(first..=placed.last_line);
+    }
+    for (line0, line) in text.lines().enumerate() {
+        let number = line0 + 1;
+        if !line.contains('\t') || protected.contains(&number) {
+            continue;
+        }
+        // Leading blanks, and blanks after `- ` / `? ` indicators.
+        let mut column = 0;
+        let mut tab_column = None;
+        let mut after_indicator = false;
+        let chars: Vec<char> = line.chars().collect();
+        while column < chars.len() {
+            match chars[column] {
+                ' ' => column += 1,
+                '\t' => {
+                    tab_column.get_or_insert(column);
+                    column += 1;
+                }
+                '-' | '?'
+                    if chars
+                        .get(column + 1)
+                        .is_none_or(|c| *c == ' ' || *c == '\t') =>
+                {
+                    after_indicator = true;
+                    column += 1;
+                }
+                _ => break,
+            }
+        }
+        let Some(tab_column) = tab_column else {
+            continue;
+        };
+        let rest = &chars[column..];
+        let empty = rest.is_empty() || rest[0] == '#';
+        if after_indicator && !empty {
+            return Err(scanner_message(
+                line0,
+                "found character that cannot start any token",
+            ));
+        }
+        let previous_is_plain = layout
+            .iter()
+            .rev()
+            .find(|p| p.first_line < number)
+            .is_some_and(|p| p.kind == Placement::Plain);
+        if previous_is_plain {
+            if tab_column == 0 {
+                return Err(scanner_message(
+                    line0,
+                    "found a tab character that violates indentation",
+                ));
+            }
+        } else if !empty || tab_column == 0 {
+            return Err(scanner_message(
+                line0,
+                "found character that cannot start any token",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn long_tag(handle: &str, suffix: &str) -> String {
+    format!("{handle}{suffix}")
+}
+
+/// `!!int` for messages.
+fn short_tag(tag: &str) -> String {
+    match tag.strip_prefix(CORE) {
+        Some(rest) => format!("!!{rest}"),
+        None => tag.to_string(),
+    }
+}
+
+/// yaml.v2's reader accepts only YAML's printable characters.
+fn check_characters(text: &str) -> Result<(), String> {
+    let allowed = |c: char| {
+        matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
+            || c >= '\u{10000}'
+    };
+    if text.chars().all(allowed) {
+        Ok(())
+    } else {
+        Err("yaml: control characters are not allowed".into())
+    }
+}
+
+/// The anchor name of the `*name` / `&name` token at a character index.
+fn name_at(text: &str, char_index: usize) -> String {
+    text.chars()
+        .skip(char_index)
+        .skip_while(|&c| c == '*' || c == '&')
+        .take_while(|&c| !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}'))
+        .collect()
+}
+
+/// Turns a saphyr-parser error into yaml.v2's words.
+///
+/// yaml.v2 prints `line N: ` only when the (0-based) problem line is not the
+/// first one; scanner problems are shown 1-based, parser problems 0-based
+/// (so one less than the real line). We follow that where the libyaml
+/// message is known.
+fn scan_error(text: &str, error: &ScanError) -> String {
+    let info = strip_context(error.info());
+    let line0 = error.marker().line().saturating_sub(1);
+    let parser_problem = |problem: &str| {
+        if line0 == 0 {
+            format!("yaml: {problem}")
+        } else {
+            format!("yaml: line {line0}: {problem}")
+        }
+    };
+    match info {
+        "did not find expected key"
+        | "did not find expected '-' indicator"
+        | "did not find expected ',' or '}'"
+        | "did not find expected node content" => parser_problem(info),
+        "expected ',' or ']'" => parser_problem("did not find expected ',' or ']'"),
+        "found unknown anchor" => {
+            let name = name_at(text, error.marker().index());
+            format!("yaml: unknown anchor '{name}' referenced")
+        }
+        "found unexpected end of stream" => {
+            // libyaml reports it where the input ends.
+            scanner_message(text.matches('\n').count(), info)
+        }
+        "tabs disallowed in this context"
+        | "tabs disallowed within this context (block indentation)" => {
+            scanner_message(line0, "found character that cannot start any token")
+        }
+        "a block scalar content cannot start with a tab" => scanner_message(
+            line0 + 1,
+            "found a tab character where an indentation space is expected",
+        ),
+        _ if info.starts_with("unexpected character: ") => {
+            scanner_message(line0, "found character that cannot start any token")
+        }
+        _ => scanner_message(line0, info),
+    }
+}
+
+/// libyaml keeps "while parsing …" as a separate context; yaml.v2 shows only
+/// the problem.
+fn strip_context(info: &str) -> &str {
+    match info.split_once(", ") {
+        Some((context, problem)) if context.starts_with("while ") => problem,
+        _ => info,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Stage 2: node graph → Node, with yaml.v2's decoding rules.
+
+/// A decoded scalar, typed as yaml.v2 types it.
+enum Scalar {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Uint(u64),
+    Float(f64),
+    Str(String),
+}
+
+struct Decoder<'a> {
+    graph: &'a Graph,
+    text: &'a str,
+    numbers: Numbers,
+    /// Alias nodes being expanded right now (to catch self-reference).
+    expanding: Vec<usize>,
+    decode_count: u64,
+    alias_count: u64,
+    alias_depth: u32,
+    /// The first key that JSON cannot represent. Reported only if yaml.v2
+    /// itself found no problem, as in Go.
+    key_error: Option<String>,
+}
+
+/// A map under construction: last value wins, first position kept.
+#[derive(Default)]
+struct MapBuilder {
+    entries: Vec<(String, Node)>,
+    index: HashMap<String, usize>,
+}
+
+impl MapBuilder {
+    fn insert(&mut self, key: String, value: Node) {
+        match self.index.get(&key) {
+            Some(&at) => self.entries[at].1 = value,
+            None => {
+                self.index.insert(key.clone(), self.entries.len());
+                self.entries.push((key, value));
+            }
+        }
+    }
+}
+
+impl Decoder<'_> {
+    /// Counts one decode step and enforces yaml.v2's alias-expansion budget.
+    fn count(&mut self) -> Result<(), String> {
+        self.decode_count += 1;
+        if self.alias_depth > 0 {
+            self.alias_count += 1;
+        }
+        if self.alias_count > 100
+            && self.decode_count > 1000
+            && self.alias_count as f64 / self.decode_count as f64
+                > allowed_alias_ratio(self.decode_count)
+        {
+            return Err("yaml: document contains excessive aliasing".into());
+        }
+        Ok(())
+    }
+
+    fn node(&mut self, index: usize) -> Result<Node, String> {
+        self.count()?;
+        match &self.graph.nodes[index] {
+            Raw::Alias { target, at } => {
+                let (target, at) = (*target, *at);
+                self.enter_alias(index, at)?;
+                let result = self.node(target);
+                self.leave_alias();
+                result
+            }
+            Raw::Scalar {
+                value,
+                implicit,
+                tag,
+            } => Ok(self.to_node(scalar(value, *implicit, tag.as_deref())?)),
+            Raw::Seq(children) => {
+                if self.expanding.len() + self.alias_depth as usize > MAX_DEPTH {
+                    return Err(format!("yaml: exceeded max depth of {MAX_DEPTH}"));
+                }
+                let mut items = Vec::with_capacity(children.len());
+                for &child in children {
+                    items.push(self.node(child)?);
+                }
+                Ok(Node::Seq(items))
+            }
+            Raw::Map(_) => {
+                let mut map = MapBuilder::default();
+                self.map_into(index, &mut map)?;
+                Ok(Node::Map(map.entries))
+            }
+        }
+    }
+
+    fn enter_alias(&mut self, index: usize, at: usize) -> Result<(), String> {
+        if self.expanding.contains(&index) {
+            return Err(format!(
+                "yaml: anchor '{}' value contains itself",
+                name_at(self.text, at)
+            ));
+        }
+        if self.expanding.len() >= MAX_DEPTH {
+            return Err(format!("yaml: exceeded max depth of {MAX_DEPTH}"));
+        }
+        self.expanding.push(index);
+        self.alias_depth += 1;
+        Ok(())
+    }
+
+    fn leave_alias(&mut self) {
+        self.expanding.pop();
+        self.alias_depth -= 1;
+    }
+
+    /// Decodes mapping `index` (already counted) into `out`.
+    fn map_into(&mut self, index: usize, out: &mut MapBuilder) -> Result<(), String> {
+        let Raw::Map(children) = &self.graph.nodes[index] else {
+            return Ok(());
+        };
+        for pair in children.chunks(2) {
+            let [key, value] = *pair else { continue };
+            if self.is_merge_key(key) {
+                self.merge(value, out)?;
+                continue;
+            }
+            let key_node = self.node(key)?;
+            let key_text = match key_node {
+                Node::Seq(_) | Node::Map(_) => {
+                    return Err(format!("yaml: invalid map key: {}", go_sharp_v(&key_node)));
+                }
+                _ => self.key_string(key, &key_node),
+            };
+            let value_node = self.node(value)?;
+            match key_text {
+                Ok(text) => out.insert(text, value_node),
+                Err(describe) => {
+                    if self.key_error.is_none() {
+                        self.key_error = Some(format!(
+                            "{describe}, value: {}",
+                            go_plus_sharp_v(&value_node)
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn is_merge_key(&self, index: usize) -> bool {
+        match &self.graph.nodes[index] {
+            Raw::Scalar {
+                value,
+                implicit,
+                tag,
+            } => value == "<<" && (*implicit || tag.as_deref() == Some("tag:yaml.org,2002:merge")),
+            _ => false,
+        }
+    }
+
+    fn merge(&mut self, index: usize, out: &mut MapBuilder) -> Result<(), String> {
+        const WANT_MAP: &str = "yaml: map merge requires map or sequence of maps as the value";
+        match &self.graph.nodes[index] {
+            Raw::Map(_) => {
+                self.count()?;
+                self.map_into(index, out)
+            }
+            Raw::Alias { .. } => self.merge_alias(index, out, WANT_MAP),
+            Raw::Seq(children) => {
+                for &item in children.iter().rev() {
+                    match &self.graph.nodes[item] {
+                        Raw::Map(_) => {
+                            self.count()?;
+                            self.map_into(item, out)?;
+                        }
+                        Raw::Alias { .. } => self.merge_alias(item, out, WANT_MAP)?,
+                        _ => return Err(WANT_MAP.into()),
+                    }
+                }
+                Ok(())
+            }
+            Raw::Scalar { .. } => Err(WANT_MAP.into()),
+        }
+    }
+
+    fn merge_alias(
+        &mut self,
+        index: usize,
+        out: &mut MapBuilder,
+        want: &str,
+    ) -> Result<(), String> {
+        let Raw::Alias { target, at } = self.graph.nodes[index] else {
+            return Err(want.into());
+        };
+        if !matches!(self.graph.nodes[target], Raw::Map(_)) {
+            return Err(want.into());
+        }
+        self.count()?;
+        self.enter_alias(index, at)?;
+        let result = self.count().and_then(|()| self.map_into(target, out));
+        self.leave_alias();
+        result
+    }
+
+    /// sigs.k8s.io/yaml's key conversion. `Err` describes an unsupported key.
+    fn key_string(&self, index: usize, key: &Node) -> Result<String, String> {
+        let scalar = self.key_scalar(index);
+        match scalar {
+            Some(Scalar::Uint(u)) => {
+                Err(format!("unsupported map key of type: uint64, key: {u:#x}"))
+            }
+            Some(Scalar::Float(f)) => Ok(match format_float(f, Layout::General, true).as_str() {
+                "+Inf" => ".inf".into(),
+                "-Inf" => "-.inf".into(),
+                "NaN" => ".nan".into(),
+                other => other.into(),
+            }),
+            Some(Scalar::Int(i)) => Ok(i.to_string()),
+            Some(Scalar::Bool(b)) => Ok(b.to_string()),
+            Some(Scalar::Str(s)) => Ok(s),
+            Some(Scalar::Null) | None => match key {
+                Node::Str(s) => Ok(s.clone()),
+                _ => Err("unsupported map key of type: %!s(<nil>), key: <nil>".into()),
+            },
+        }
+    }
+
+    /// The yaml.v2-typed value of a scalar key (following aliases).
+    fn key_scalar(&self, mut index: usize) -> Option<Scalar> {
+        for _ in 0..=MAX_DEPTH {
+            match &self.graph.nodes[index] {
+                Raw::Alias { target, .. } => index = *target,
+                Raw::Scalar {
+                    value,
+                    implicit,
+                    tag,
+                } => return scalar(value, *implicit, tag.as_deref()).ok(),
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    fn to_node(&self, scalar: Scalar) -> Node {
+        match scalar {
+            Scalar::Null => Node::Null,
+            Scalar::Bool(b) => Node::Bool(b),
+            Scalar::Str(s) => Node::Str(s),
+            Scalar::Uint(u) => Node::Float(u as f64),
+            Scalar::Int(i) => match self.numbers {
+                Numbers::Float64 => Node::Float(i as f64),
+                Numbers::Int64 => Node::Int(i),
+            },
+            Scalar::Float(f) => match self.numbers {
+                Numbers::Float64 => Node::Float(f),
+                Numbers::Int64 => json_number(f),
+            },
+        }
+    }
+}
+
+/// A float after a trip through JSON text with "integers stay integers".
+pub(crate) fn json_number(f: f64) -> Node {
+    if f.is_finite()
+        && let Ok(i) = json_float(f).parse::<i64>()
+    {
+        return Node::Int(i);
+    }
+    Node::Float(f)
+}
+
+fn allowed_alias_ratio(decode_count: u64) -> f64 {
+    const LOW: u64 = 400_000;
+    const HIGH: u64 = 4_000_000;
+    if decode_count <= LOW {
+        0.99
+    } else if decode_count >= HIGH {
+        0.10
+    } else {
+        0.99 - 0.89 * ((decode_count - LOW) as f64 / (HIGH - LOW) as f64)
+    }
+}
+
+/// yaml.v2's scalar decoding into `interface{}`.
+fn scalar(value: &str, implicit: bool, tag: Option<&str>) -> Result<Scalar, String> {
+    if tag == Some("!") {
+        // The non-specific tag: never resolved.
+        return Ok(Scalar::Str(value.to_string()));
+    }
+    let Some(tag) = tag else {
+        return Ok(if implicit {
+            from_resolved(resolve_plain(value), value)
+        } else {
+            Scalar::Str(value.to_string())
+        });
+    };
+    let Some(kind) = tag.strip_prefix(CORE) else {
+        // Unknown tags keep the text.
+        return Ok(Scalar::Str(value.to_string()));
+    };
+    match kind {
+        "str" => Ok(Scalar::Str(value.to_string())),
+        "binary" => decode_base64(value)
+            .map(|bytes| Scalar::Str(go_lossy_utf8(&bytes)))
+            .ok_or_else(|| "yaml: !!binary value contains invalid base64 data".to_string()),
+        "bool" | "int" | "float" | "null" | "timestamp" => {
+            let resolved = resolve_plain(value);
+            let actual = match resolved {
+                Resolved::Null => "null",
+                Resolved::Bool(_) => "bool",
+                Resolved::Int(_) | Resolved::Uint(_) => "int",
+                Resolved::Float(_) => "float",
+                Resolved::Timestamp => "timestamp",
+                Resolved::Str => "str",
+            };
+            if actual == kind {
+                return Ok(from_resolved(resolved, value));
+            }
+            match (kind, resolved) {
+                // Only untagged or !!timestamp scalars are tried as
+                // timestamps; as anything else such text is a plain string.
+                (_, Resolved::Timestamp) => Err(format!(
+                    "yaml: cannot decode !!str `{value}` as a {}",
+                    short_tag(tag)
+                )),
+                ("float", Resolved::Int(i)) => Ok(Scalar::Float(i as f64)),
+                _ => Err(format!(
+                    "yaml: cannot decode {} `{value}` as a {}",
+                    short_tag(&format!("{CORE}{actual}")),
+                    short_tag(tag)
+                )),
+            }
+        }
+        // !!map, !!seq, !!merge and others on a scalar: the text.
+        _ => Ok(Scalar::Str(value.to_string())),
+    }
+}
+
+fn from_resolved(resolved: Resolved, text: &str) -> Scalar {
+    match resolved {
+        Resolved::Null => Scalar::Null,
+        Resolved::Bool(b) => Scalar::Bool(b),
+        Resolved::Int(i) => Scalar::Int(i),
+        Resolved::Uint(u) => Scalar::Uint(u),
+        Resolved::Float(f) => Scalar::Float(f),
+        Resolved::Timestamp | Resolved::Str => Scalar::Str(text.to_string()),
+    }
+}
+
+/// Go's `base64.StdEncoding.DecodeString` (padding required; `\r` and `\n`
+/// are skipped).
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    let sextet = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let clean: Vec<u8> = text.bytes().filter(|&b| b != b'\r' && b != b'\n').collect();
+    if !clean.len().is_multiple_of(4) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(clean.len() / 4 * 3);
+    let quads = clean.len() / 4;
+    for (q, quad) in clean.chunks(4).enumerate() {
+        let pad = quad.iter().rev().take_while(|&&b| b == b'=').count();
+        if pad > 2 || (pad > 0 && q + 1 != quads) {
+            return None;
+        }
+        let mut n = 0u32;
+        for &b in &quad[..4 - pad] {
+            n = (n << 6) | sextet(b)?;
+        }
+        n <<= 6 * pad as u32;
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        // Go rejects non-zero bits hidden in the padding.
+        if pad == 2 && n & 0xffff != 0 || pad == 1 && n & 0xff != 0 {
+            return None;
+        }
+        out.extend_from_slice(&bytes[..3 - pad]);
+    }
+    Some(out)
+}
+
+/// Bytes → text the way encoding/json writes them: every byte that is not
+/// part of valid UTF-8 becomes U+FFFD on its own.
+pub(crate) fn go_lossy_utf8(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        match std::str::from_utf8(rest) {
+            Ok(valid) => {
+                out.push_str(valid);
+                break;
+            }
+            Err(e) => {
+                let (valid, after) = rest.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                out.push('\u{fffd}');
+                rest = &after[1..];
+            }
+        }
+    }
+    out
+}
+
+/// The first NaN or infinity in JSON (sorted-key) order.
+fn first_non_finite(node: &Node) -> Option<f64> {
+    match node {
+        Node::Float(f) if !f.is_finite() => Some(*f),
+        Node::Seq(items) => items.iter().find_map(first_non_finite),
+        Node::Map(entries) => {
+            let mut sorted: Vec<&(String, Node)> = entries.iter().collect();
+            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            sorted.into_iter().find_map(|(_, v)| first_non_finite(v))
+        }
+        _ => None,
+    }
+}
+
+/// Go's `%#v` of a decoded yaml.v2 value (for `invalid map key` messages).
+fn go_sharp_v(node: &Node) -> String {
+    match node {
+        Node::Seq(items) => {
+            let inner: Vec<String> = items.iter().map(go_sharp_v_inner).collect();
+            format!("[]interface {{}}{{{}}}", inner.join(", "))
+        }
+        Node::Map(entries) => {
+            let mut sorted: Vec<&(String, Node)> = entries.iter().collect();
+            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            let inner: Vec<String> = sorted
+                .iter()
+                .map(|(k, v)| format!("{}:{}", go_quote(k), go_sharp_v_inner(v)))
+                .collect();
+            format!("map[interface {{}}]interface {{}}{{{}}}", inner.join(", "))
+        }
+        other => go_plus_sharp_v(other),
+    }
+}
+
+fn go_sharp_v_inner(node: &Node) -> String {
+    match node {
+        Node::Null => "interface {}(nil)".into(),
+        other => go_sharp_v(other),
+    }
+}
+
+/// Go's `%+#v` of a value held in an `interface{}`.
+fn go_plus_sharp_v(node: &Node) -> String {
+    match node {
+        Node::Null => "<nil>".into(),
+        Node::Bool(b) => b.to_string(),
+        Node::Int(i) => i.to_string(),
+        Node::Float(f) => format_float(*f, Layout::General, false),
+        Node::Str(s) => go_quote(s),
+        Node::Seq(_) | Node::Map(_) => go_sharp_v(node),
+    }
+}
+
+/// Go's `strconv.Quote` for common text.
+fn go_quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
