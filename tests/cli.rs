@@ -16,7 +16,10 @@ fn version_names_the_crate_version_and_the_git_commit() {
     let text = String::from_utf8(output.stdout).unwrap();
     let expected_start = format!("tare {} (commit ", env!("CARGO_PKG_VERSION"));
     assert!(text.starts_with(&expected_start), "{text}");
-    let commit = text.trim_end().trim_start_matches(&expected_start).trim_end_matches(')');
+    let commit = text
+        .trim_end()
+        .trim_start_matches(&expected_start)
+        .trim_end_matches(')');
     let hash = commit.trim_end_matches("-dirty");
     assert!(
         hash.len() == 12 && hash.chars().all(|c| c.is_ascii_hexdigit()),
@@ -27,7 +30,14 @@ fn version_names_the_crate_version_and_the_git_commit() {
 #[test]
 fn every_command_has_help_that_says_what_it_is_for() {
     for command in [
-        "install", "upgrade", "template", "history", "status", "rollback", "uninstall", "doctor",
+        "install",
+        "upgrade",
+        "template",
+        "history",
+        "status",
+        "rollback",
+        "uninstall",
+        "doctor",
     ] {
         let output = tare(&[command, "--help"]);
         assert!(output.status.success(), "{command} --help");

@@ -10,8 +10,8 @@ use common::{FIELD_MANAGER, TestNamespace, admin_client, eventually, fixture, he
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::api::{ListParams, Patch, PatchParams, PostParams};
 use kube::Api;
+use kube::api::{ListParams, Patch, PatchParams, PostParams};
 use serde_json::json;
 
 #[tokio::test]
@@ -26,7 +26,11 @@ async fn server_side_apply_records_our_field_manager() {
     });
 
     config_maps
-        .patch("greeting", &PatchParams::apply(FIELD_MANAGER), &Patch::Apply(&body))
+        .patch(
+            "greeting",
+            &PatchParams::apply(FIELD_MANAGER),
+            &Patch::Apply(&body),
+        )
         .await
         .expect("server-side apply of a ConfigMap");
 
@@ -46,10 +50,20 @@ async fn a_deployment_becomes_available_on_kwok_nodes() {
     let client = admin_client().await;
     let ns = TestNamespace::create(&client, "smoke-deploy").await;
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), &ns.name);
-    apply(&deployments, "web", &deployment("web", "registry.example.test/web:1.0", 2)).await;
+    apply(
+        &deployments,
+        "web",
+        &deployment("web", "registry.example.test/web:1.0", 2),
+    )
+    .await;
 
     eventually(Duration::from_secs(60), "2 available replicas", || async {
-        let status = deployments.get("web").await.unwrap().status.unwrap_or_default();
+        let status = deployments
+            .get("web")
+            .await
+            .unwrap()
+            .status
+            .unwrap_or_default();
         status.available_replicas == Some(2)
     })
     .await;
@@ -61,16 +75,39 @@ async fn a_broken_image_leaves_pods_in_image_pull_back_off() {
     let client = admin_client().await;
     let ns = TestNamespace::create(&client, "smoke-broken").await;
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), &ns.name);
-    apply(&deployments, "bad", &deployment("bad", "registry.example.test/web:broken", 1)).await;
+    apply(
+        &deployments,
+        "bad",
+        &deployment("bad", "registry.example.test/web:broken", 1),
+    )
+    .await;
 
     let pods: Api<Pod> = Api::namespaced(client.clone(), &ns.name);
-    eventually(Duration::from_secs(60), "a pod waiting in ImagePullBackOff", || async {
-        let list = pods.list(&ListParams::default().labels("app=bad")).await.unwrap();
-        list.items.iter().any(|pod| waiting_reason(pod) == Some("ImagePullBackOff"))
-    })
+    eventually(
+        Duration::from_secs(60),
+        "a pod waiting in ImagePullBackOff",
+        || async {
+            let list = pods
+                .list(&ListParams::default().labels("app=bad"))
+                .await
+                .unwrap();
+            list.items
+                .iter()
+                .any(|pod| waiting_reason(pod) == Some("ImagePullBackOff"))
+        },
+    )
     .await;
-    let status = deployments.get("bad").await.unwrap().status.unwrap_or_default();
-    assert_eq!(status.available_replicas.unwrap_or(0), 0, "a broken pod is never available");
+    let status = deployments
+        .get("bad")
+        .await
+        .unwrap()
+        .status
+        .unwrap_or_default();
+    assert_eq!(
+        status.available_replicas.unwrap_or(0),
+        0,
+        "a broken pod is never available"
+    );
     ns.delete().await;
 }
 
@@ -107,7 +144,19 @@ async fn a_release_installed_by_helm_v4_is_listed_by_helm_v3() {
     let chart = fixture("charts/smoke");
     let chart = chart.to_str().unwrap();
 
-    helm("HELM4", &["install", "smoke", chart, "-n", &ns.name, "--wait", "--timeout", "60s"]);
+    helm(
+        "HELM4",
+        &[
+            "install",
+            "smoke",
+            chart,
+            "-n",
+            &ns.name,
+            "--wait",
+            "--timeout",
+            "60s",
+        ],
+    );
     let history = helm("HELM3", &["history", "smoke", "-n", &ns.name, "-o", "json"]);
 
     let revisions: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
@@ -120,7 +169,11 @@ async fn a_release_installed_by_helm_v4_is_listed_by_helm_v3() {
 
 async fn apply(deployments: &Api<Deployment>, name: &str, body: &serde_json::Value) {
     deployments
-        .patch(name, &PatchParams::apply(FIELD_MANAGER), &Patch::Apply(body))
+        .patch(
+            name,
+            &PatchParams::apply(FIELD_MANAGER),
+            &Patch::Apply(body),
+        )
         .await
         .expect("apply deployment");
 }

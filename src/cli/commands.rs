@@ -17,23 +17,6 @@ pub struct ReleaseTarget {
 }
 
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Example:\n  tare install identity.json --serve-url https://proxy.example.com --wait"
-)]
-pub struct InstallArgs {
-    /// Identity file issued by the management plane (JSON with the workspace and its token).
-    pub identity_file: PathBuf,
-    /// Public URL where this data plane serves traffic; registered with the management plane.
-    #[arg(long)]
-    pub serve_url: Option<String>,
-    /// Wait until every workload is ready before reporting success.
-    #[arg(long)]
-    pub wait: bool,
-    #[command(flatten)]
-    pub target: ReleaseTarget,
-}
-
-#[derive(Debug, Args)]
 #[command(after_help = "Example:\n  tare upgrade identity.json")]
 pub struct UpgradeArgs {
     /// Identity file issued by the management plane.

@@ -1,18 +1,24 @@
 //! Command-line surface: clap definitions and dispatch only.
 //!
 //! Each command lives in its own module and owns its flags; this file only
-//! wires them together and turns errors into one line on stderr and an exit code.
+//! wires them together and turns errors into one line on stderr and an exit code:
+//! 2 for a usage error (bad flags or combinations), 1 for anything that failed.
 
 mod commands;
+mod duration;
+mod install;
 
+use std::fmt;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 pub use commands::{
-    DoctorArgs, GetCommand, GetValuesArgs, HistoryArgs, InstallArgs, ReleaseTarget, RollbackArgs,
-    StatusArgs, TemplateArgs, UninstallArgs, UpgradeArgs,
+    DoctorArgs, GetCommand, GetValuesArgs, HistoryArgs, ReleaseTarget, RollbackArgs, StatusArgs,
+    TemplateArgs, UninstallArgs, UpgradeArgs,
 };
+pub use duration::parse_go_duration;
+pub use install::{DEFAULT_PULL_SECRET_NAME, DeploymentMode, InstallArgs, RedisType};
 
 /// Install and upgrade the TARS data plane, with no helm and no kubectl on the machine.
 ///
@@ -29,7 +35,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Install the data plane (or upgrade it in place when it is already installed).
-    Install(InstallArgs),
+    Install(Box<InstallArgs>),
     /// Upgrade an installed data plane, carrying forward the values it was installed with.
     Upgrade(UpgradeArgs),
     /// Render a chart locally and print the manifests, exactly as `helm template` would.
@@ -49,15 +55,45 @@ pub enum Command {
     Doctor(DoctorArgs),
 }
 
-/// Exit code for commands that exist in the CLI but are not built yet.
-const EXIT_NOT_IMPLEMENTED: u8 = 2;
+/// A mistake in how tare was called: exit code 2, like clap's own errors.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Exit code for usage errors and for commands that are not built yet.
+const EXIT_USAGE: u8 = 2;
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let name = cli.command.name();
-    eprintln!("tare {name}: not implemented yet");
-    ExitCode::from(EXIT_NOT_IMPLEMENTED)
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(error) if error.is::<UsageError>() => {
+            eprintln!("error: {error}");
+            ExitCode::from(EXIT_USAGE)
+        }
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Install(args) => install::run(&args),
+        other => {
+            eprintln!("tare {}: not implemented yet", other.name());
+            Ok(ExitCode::from(EXIT_USAGE))
+        }
+    }
 }
 
 impl Command {

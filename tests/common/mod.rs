@@ -76,7 +76,11 @@ impl TestNamespace {
             "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": name }
         });
         namespaces
-            .patch(&name, &PatchParams::apply(FIELD_MANAGER), &Patch::Apply(&body))
+            .patch(
+                &name,
+                &PatchParams::apply(FIELD_MANAGER),
+                &Patch::Apply(&body),
+            )
             .await
             .expect("create test namespace");
         wait_for_default_service_account(client, &name).await;
@@ -98,9 +102,11 @@ impl TestNamespace {
 async fn wait_for_default_service_account(client: &Client, namespace: &str) {
     let accounts: Api<k8s_openapi::api::core::v1::ServiceAccount> =
         Api::namespaced(client.clone(), namespace);
-    eventually(Duration::from_secs(30), "default service account", || async {
-        accounts.get_opt("default").await.ok().flatten().is_some()
-    })
+    eventually(
+        Duration::from_secs(30),
+        "default service account",
+        || async { accounts.get_opt("default").await.ok().flatten().is_some() },
+    )
     .await;
 }
 

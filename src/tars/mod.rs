@@ -1,0 +1,5 @@
+//! What is specific to the TARS data plane: the identity, flags → values,
+//! CRD handling, HA preflight, events and doctor checks.
+
+pub mod identity;
+pub mod values;
