@@ -17,11 +17,15 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 
+use super::emit::with_big_stack;
 use super::gonum::{Layout, format_float, json_float};
 use super::resolve::{Resolved, resolve_plain};
 use super::{Error, MAX_DEPTH, Node, Numbers};
 
 const CORE: &str = "tag:yaml.org,2002:";
+
+/// How deep decoding (with aliases expanded) may nest.
+const DECODE_DEPTH: usize = 100_000;
 
 /// Parses the first YAML document of `text` the way Helm reads values files
 /// and `fromYaml` arguments. An empty stream (or one with only comments)
@@ -35,20 +39,27 @@ pub fn load(text: &str, numbers: Numbers) -> Result<Node, Error> {
     let Some(root) = graph.root else {
         return Ok(Node::Null);
     };
-    let mut decoder = Decoder {
-        graph: &graph,
-        text,
-        numbers,
-        expanding: Vec::new(),
-        decode_count: 0,
-        alias_count: 0,
-        alias_depth: 0,
-        key_error: None,
-    };
-    let node = decoder.node(root).map_err(wrap)?;
-    if let Some(message) = decoder.key_error {
-        return Err(wrap(message));
-    }
+    // Aliases can nest expansions deeper than the text; decode such
+    // documents (and deep ones) on a thread with room for the recursion.
+    let deep = graph.deepest > 200 || graph.has_aliases;
+    let node = with_big_stack(deep, || {
+        let mut decoder = Decoder {
+            graph: &graph,
+            text,
+            numbers,
+            expanding: Vec::new(),
+            decode_count: 0,
+            alias_count: 0,
+            alias_depth: 0,
+            depth: 0,
+            key_error: None,
+        };
+        let node = decoder.node(root).map_err(wrap)?;
+        match decoder.key_error {
+            Some(message) => Err(wrap(message)),
+            None => Ok(node),
+        }
+    })?;
     if let Some(bad) = first_non_finite(&node) {
         return Err(wrap(format!(
             "json: unsupported value: {}",
@@ -87,6 +98,12 @@ enum Raw {
 struct Graph {
     nodes: Vec<Raw>,
     root: Option<usize>,
+    /// The deepest nesting of collections in the text.
+    deepest: usize,
+    /// Where the first document ends (1-based line); later lines are not
+    /// read by yaml.v2.
+    last_line: usize,
+    has_aliases: bool,
 }
 
 /// Parses the first document. libyaml lets a tab follow `key:`; saphyr does
@@ -107,7 +124,7 @@ fn parse_first_document(text: &str) -> Result<Graph, String> {
             Err(Failure::Message(message)) => return Err(message),
             Ok((graph, layout)) => {
                 if source.contains('\t') {
-                    check_tabs(source, &layout)?;
+                    check_tabs(source, &layout, graph.last_line)?;
                 }
                 return Ok(graph);
             }
@@ -127,6 +144,8 @@ enum Failure {
 struct Placed {
     first_line: usize,
     last_line: usize,
+    /// Column of the first character (a block scalar's content indent).
+    column: usize,
     kind: Placement,
 }
 
@@ -144,6 +163,9 @@ fn parse_events(text: &str) -> Result<(Graph, Vec<Placed>), Failure> {
     let mut graph = Graph {
         nodes: Vec::new(),
         root: None,
+        deepest: 0,
+        last_line: usize::MAX,
+        has_aliases: false,
     };
     let mut layout: Vec<Placed> = Vec::new();
     let mut anchors: HashMap<usize, usize> = HashMap::new();
@@ -151,16 +173,22 @@ fn parse_events(text: &str) -> Result<(Graph, Vec<Placed>), Failure> {
     let mut open: Vec<(usize, Option<usize>)> = Vec::new();
     let mut offsets = CharOffsets::new(text);
     for item in Parser::new_from_str(text) {
-        let (event, span) = item.map_err(|e| {
-            if e.info() == "':' must be followed by a valid YAML whitespace" {
-                Failure::TabAfterColon(e.marker().index())
-            } else {
-                Failure::Message(scan_error(text, &e))
+        let (event, span) = match item {
+            Ok(item) => item,
+            Err(e) if e.info() == "':' must be followed by a valid YAML whitespace" => {
+                return Err(Failure::TabAfterColon(e.marker().index()));
             }
-        })?;
+            // yaml.v2 stops reading once the root node is complete, so
+            // what follows it cannot fail the document.
+            Err(e) if graph.root.is_some() && open.is_empty() && is_after_root(e.info()) => break,
+            Err(e) => return Err(Failure::Message(scan_error(text, &e))),
+        };
         let first_line = span.start.line();
         let (raw, anchor) = match event {
-            Event::DocumentEnd | Event::StreamEnd => break,
+            Event::DocumentEnd | Event::StreamEnd => {
+                graph.last_line = span.start.line();
+                break;
+            }
             Event::SequenceEnd | Event::MappingEnd => {
                 if let Some((_, Some(slot))) = open.pop() {
                     layout[slot].last_line = span.end.line();
@@ -180,13 +208,24 @@ fn parse_events(text: &str) -> Result<(Graph, Vec<Placed>), Failure> {
                 layout.push(Placed {
                     first_line,
                     last_line: span.end.line(),
+                    column: span.start.col(),
                     kind,
                 });
+                let mut value = value.into_owned();
+                if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
+                    && ends_at_eof_without_break(text, &mut offsets, span.end.index())
+                {
+                    // libyaml keeps only line breaks it has read; the last
+                    // line of the file has none.
+                    if value.ends_with('\n') {
+                        value.pop();
+                    }
+                }
                 let tag = tag.map(|t| long_tag(&t.handle, &t.suffix));
                 let implicit =
                     style == ScalarStyle::Plain && tag.as_deref().is_none_or(|t| t == "!");
                 let raw = Raw::Scalar {
-                    value: value.into_owned(),
+                    value,
                     implicit,
                     tag,
                 };
@@ -195,9 +234,11 @@ fn parse_events(text: &str) -> Result<(Graph, Vec<Placed>), Failure> {
             Event::SequenceStart(anchor, _) => (Raw::Seq(Vec::new()), anchor),
             Event::MappingStart(anchor, _) => (Raw::Map(Vec::new()), anchor),
             Event::Alias(id) => {
+                graph.has_aliases = true;
                 layout.push(Placed {
                     first_line,
                     last_line: first_line,
+                    column: span.start.col(),
                     kind: Placement::Other,
                 });
                 let target = *anchors.get(&id).ok_or_else(|| {
@@ -233,6 +274,7 @@ fn parse_events(text: &str) -> Result<(Graph, Vec<Placed>), Failure> {
             layout.push(Placed {
                 first_line,
                 last_line: first_line,
+                column: span.start.col(),
                 kind: if flow {
                     Placement::Inline
                 } else {
@@ -240,6 +282,7 @@ fn parse_events(text: &str) -> Result<(Graph, Vec<Placed>), Failure> {
                 },
             });
             open.push((index, flow.then_some(slot)));
+            graph.deepest = graph.deepest.max(open.len());
             if open.len() > MAX_DEPTH {
                 return Err(Failure::Message(format!(
                     "yaml: line {first_line}: exceeded max depth of {MAX_DEPTH}"
@@ -275,6 +318,24 @@ impl<'a> CharOffsets<'a> {
     }
 }
 
+/// saphyr problems with what follows a complete root node, which libyaml
+/// only sees as the start of a next document it never reads.
+fn is_after_root(info: &str) -> bool {
+    [
+        "comment intercepting the multiline text",
+        "invalid trailing content",
+        "misplaced bracket",
+    ]
+    .iter()
+    .any(|known| info.contains(known))
+}
+
+/// Whether a scalar ending at `char_index` runs into the end of a text
+/// that has no final line break.
+fn ends_at_eof_without_break(text: &str, offsets: &mut CharOffsets, char_index: usize) -> bool {
+    !text.ends_with(['\n', '\r']) && offsets.byte(char_index) >= text.len()
+}
+
 /// `text` with the tabs in the blank run before `char_index` made spaces.
 fn untab_before(text: &str, char_index: usize) -> Option<String> {
     let at = CharOffsets::new(text).byte(char_index);
@@ -298,7 +359,9 @@ fn check_escapes(
     end: usize,
 ) -> Result<(), String> {
     let (from, to) = (offsets.byte(start), offsets.byte(end));
-    let raw = &text[from..to];
+    let Some(raw) = text.get(from..to) else {
+        return Ok(());
+    };
     let mut chars = raw.char_indices();
     while let Some((_, c)) = chars.next() {
         if c != '\\' {
@@ -321,12 +384,22 @@ fn scanner_message(line0: usize, problem: &str) -> String {
     }
 }
 
-/// libyaml only allows `%YAML` and `%TAG` directives.
+/// libyaml only allows `%YAML` and `%TAG` directives, and no `...` before
+/// the first document.
 fn check_directives(text: &str) -> Result<(), String> {
     for (line0, line) in text.lines().enumerate() {
         let trimmed = line.trim_end();
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
+        }
+        if trimmed == "..." || trimmed.starts_with("... ") || trimmed.starts_with("...\t") {
+            // A document end marker before any document.
+            let at = if line0 == 0 {
+                String::new()
+            } else {
+                format!("line {line0}: ")
+            };
+            return Err(format!("yaml: {at}did not find expected node content"));
         }
         let Some(directive) = trimmed.strip_prefix('%') else {
             return Ok(());
@@ -344,17 +417,47 @@ fn check_directives(text: &str) -> Result<(), String> {
 
 /// Tabs where libyaml expects indentation. (saphyr, following YAML 1.2,
 /// accepts some of them.)
-fn check_tabs(text: &str, layout: &[Placed]) -> Result<(), String> {
+fn check_tabs(text: &str, layout: &[Placed], last_line: usize) -> Result<(), String> {
+    let lines: Vec<&str> = text.lines().take(last_line).collect();
+    // 1-based line number → first column holding a tab in its indentation.
+    let leading_tab = |number: usize| -> Option<usize> {
+        let line = lines.get(number.checked_sub(1)?)?;
+        line.chars()
+            .take_while(|c| *c == ' ' || *c == '\t')
+            .position(|c| c == '\t')
+    };
     let mut protected = std::collections::HashSet::new();
     for placed in layout {
-        let first = match placed.kind {
-            Placement::Block => placed.first_line,
-            Placement::Inline | Placement::Plain => placed.first_line + 1,
-            Placement::Other => continue,
-        };
-        protected.extend(first..=placed.last_line);
+        match placed.kind {
+            Placement::Block => {
+                // Content lines, and the line that ends the scalar, are
+                // read as indentation first: a tab there is refused.
+                for number in placed.first_line + 1..=placed.last_line + 1 {
+                    if leading_tab(number).is_some_and(|column| column < placed.column) {
+                        return Err(scanner_message(
+                            number - 1,
+                            "found a tab character where an indentation space is expected",
+                        ));
+                    }
+                }
+                protected.extend(placed.first_line..=placed.last_line);
+            }
+            Placement::Plain => {
+                for number in placed.first_line + 1..=placed.last_line {
+                    if leading_tab(number) == Some(0) {
+                        return Err(scanner_message(
+                            number - 1,
+                            "found a tab character that violates indentation",
+                        ));
+                    }
+                }
+                protected.extend(placed.first_line + 1..=placed.last_line);
+            }
+            Placement::Inline => protected.extend(placed.first_line + 1..=placed.last_line),
+            Placement::Other => {}
+        }
     }
-    for (line0, line) in text.lines().enumerate() {
+    for (line0, line) in lines.iter().enumerate() {
         let number = line0 + 1;
         if !line.contains('\t') || protected.contains(&number) {
             continue;
@@ -525,6 +628,8 @@ struct Decoder<'a> {
     decode_count: u64,
     alias_count: u64,
     alias_depth: u32,
+    /// Collections being decoded right now (aliases included).
+    depth: usize,
     /// The first key that JSON cannot represent. Reported only if yaml.v2
     /// itself found no problem, as in Go.
     key_error: Option<String>,
@@ -582,21 +687,32 @@ impl Decoder<'_> {
                 tag,
             } => Ok(self.to_node(scalar(value, *implicit, tag.as_deref())?)),
             Raw::Seq(children) => {
-                if self.expanding.len() + self.alias_depth as usize > MAX_DEPTH {
-                    return Err(format!("yaml: exceeded max depth of {MAX_DEPTH}"));
-                }
+                self.descend()?;
                 let mut items = Vec::with_capacity(children.len());
                 for &child in children {
                     items.push(self.node(child)?);
                 }
+                self.depth -= 1;
                 Ok(Node::Seq(items))
             }
             Raw::Map(_) => {
+                self.descend()?;
                 let mut map = MapBuilder::default();
                 self.map_into(index, &mut map)?;
+                self.depth -= 1;
                 Ok(Node::Map(map.entries))
             }
         }
+    }
+
+    /// Enters a collection. Expanded aliases may nest far deeper than the
+    /// text; past [`DECODE_DEPTH`] we give up rather than exhaust memory.
+    fn descend(&mut self) -> Result<(), String> {
+        self.depth += 1;
+        if self.depth > DECODE_DEPTH {
+            return Err(format!("yaml: exceeded max depth of {DECODE_DEPTH}"));
+        }
+        Ok(())
     }
 
     fn enter_alias(&mut self, index: usize, at: usize) -> Result<(), String> {
