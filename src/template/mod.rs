@@ -1,1 +1,33 @@
 //! Go `text/template`, exact to the byte, with Helm's and Sprig's functions.
+//!
+//! ```
+//! use tare::template::{Funcs, TemplateSet, Value};
+//! let mut set = TemplateSet::new("gotpl", Funcs::new());
+//! set.parse("t", "{{ range . }}[{{ . }}]{{ end }}").unwrap();
+//! let data = Value::list(vec![Value::Int(1), Value::Float(1e6)]);
+//! assert_eq!(set.execute("t", data).unwrap(), "[1][1e+06]");
+//! ```
+//!
+//! Execution recurses on the native stack; [`MAX_EXEC_DEPTH`] nested templates
+//! need far more than a default thread has, so run deep renders on a thread with a
+//! large stack, or lower the limit with [`TemplateSet::set_max_depth`].
+
+mod ast;
+mod builtins;
+mod error;
+mod exec;
+mod funcs;
+mod gofmt;
+mod lex;
+mod parse;
+mod set;
+mod unicode_tables;
+mod value;
+
+pub use error::TemplateError;
+pub use funcs::{Call, Func, FuncResult, Funcs, Ty};
+pub use set::{MAX_EXEC_DEPTH, MissingKey, TemplateSet};
+pub use value::{Map, MapKind, Object, Value};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,99 @@
+//! A set of named templates sharing functions, like a Go `*template.Template`
+//! and everything associated with it.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::ast::Tree;
+use super::builtins;
+use super::error::TemplateError;
+use super::exec::Exec;
+use super::funcs::Funcs;
+use super::parse;
+use super::value::Value;
+
+/// What a missing map key evaluates to (Go's `missingkey` option).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MissingKey {
+    /// Go's default: an invalid value (prints `<no value>`, chains on it quietly).
+    #[default]
+    Invalid,
+    /// `missingkey=zero`, Helm's setting: the map's zero value, `nil` for `interface {}`.
+    Zero,
+    /// `missingkey=error`, Helm's `lint --strict`.
+    Error,
+}
+
+/// Go's template nesting limit (`exceeded maximum template depth`).
+pub const MAX_EXEC_DEPTH: usize = 100_000;
+
+/// Named templates plus the functions they were parsed with. Cloning is cheap:
+/// trees are shared.
+#[derive(Clone)]
+pub struct TemplateSet {
+    pub(super) name: Rc<str>,
+    pub(super) trees: HashMap<String, Rc<Tree>>,
+    pub(super) funcs: Rc<Funcs>,
+    pub(super) missing_key: MissingKey,
+    pub(super) max_depth: usize,
+}
+
+impl TemplateSet {
+    /// An empty set named `name` (Go's `template.New(name)`), using `funcs`.
+    pub fn new(name: &str, funcs: Funcs) -> TemplateSet {
+        TemplateSet {
+            name: Rc::from(name),
+            trees: HashMap::new(),
+            funcs: Rc::new(funcs),
+            missing_key: MissingKey::default(),
+            max_depth: MAX_EXEC_DEPTH,
+        }
+    }
+
+    pub fn set_missing_key(&mut self, mode: MissingKey) {
+        self.missing_key = mode;
+    }
+
+    /// Limits nesting of `template` calls and function-driven executions (each
+    /// level costs native stack; run deep templates on a thread with a big stack).
+    pub fn set_max_depth(&mut self, depth: usize) {
+        self.max_depth = depth;
+    }
+
+    /// Parses `text` as template `name` (`t.New(name).Parse(text)`). Its `define`s
+    /// join the set: a non-empty definition replaces an earlier one, an empty one
+    /// never does.
+    pub fn parse(&mut self, name: &str, text: &str) -> Result<(), TemplateError> {
+        let funcs = self.funcs.clone();
+        let has_func = |f: &str| funcs.contains(f) || builtins::is_builtin(f);
+        let trees = parse::parse(name, text, &has_func)?;
+        for (tree_name, tree) in trees {
+            let keep_old = self.trees.get(&tree_name).is_some_and(|_| tree.is_empty());
+            if !keep_old {
+                self.trees.insert(tree_name, Rc::new(tree));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn has_template(&self, name: &str) -> bool {
+        self.trees.contains_key(name)
+    }
+
+    /// Runs template `name` with `data` as dot and `$`.
+    pub fn execute(&self, name: &str, data: Value) -> Result<String, TemplateError> {
+        Exec::run(self, name, data, 0)
+    }
+
+    pub(super) fn lookup(&self, name: &str) -> Option<&Tree> {
+        self.trees.get(name).map(|t| t.as_ref())
+    }
+
+    pub(super) fn no_template(&self, name: &str) -> TemplateError {
+        TemplateError::Other(format!(
+            "template: no template {} associated with template {}",
+            super::gofmt::quote(name),
+            super::gofmt::quote(&self.name)
+        ))
+    }
+}

@@ -1,0 +1,165 @@
+//! End-to-end tests of the engine.
+//!
+//! `testdata/go_cases.json` holds templates with the output or error Go 1.26's
+//! `text/template` produced for them (same data, same test functions), so these
+//! tests are a differential check against Go itself.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value as Json;
+
+use super::*;
+
+fn from_json(j: &Json) -> Value {
+    match j {
+        Json::Null => Value::Nil,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::Number(n) => Value::Float(n.as_f64().unwrap_or_default()),
+        Json::String(s) => Value::str(s),
+        Json::Array(a) => Value::list(a.iter().map(from_json).collect()),
+        Json::Object(o) => {
+            let entries: BTreeMap<String, Value> =
+                o.iter().map(|(k, v)| (k.clone(), from_json(v))).collect();
+            Value::Map(Map::from_entries(MapKind::Any, entries))
+        }
+    }
+}
+
+/// The functions the Go oracle registered, with the same Go signatures.
+fn test_funcs() -> Funcs {
+    let mut f = Funcs::new();
+    let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    f.insert(
+        "upper",
+        Func::new(&[Ty::Str], move |_, a| Ok(s(&a[0]).to_uppercase().into())),
+    );
+    f.insert(
+        "repeat",
+        Func::new(&[Ty::Int, Ty::Str], move |_, a| {
+            let n = a[0].as_int().unwrap_or(0).max(0) as usize;
+            Ok(s(&a[1]).repeat(n).into())
+        }),
+    );
+    f.insert("failf", Func::new(&[Ty::Str], move |_, a| Err(s(&a[0]))));
+    f.insert(
+        "typeOf",
+        Func::new(&[Ty::Any], |_, a| Ok(a[0].type_name().into())),
+    );
+    f.insert(
+        "i64",
+        Func::new(&[Ty::Int], |_, a| {
+            Ok(Value::Int64(a[0].as_int().unwrap_or(0)))
+        }),
+    );
+    f.insert("f64", Func::new(&[Ty::Float64], |_, a| Ok(a[0].clone())));
+    f.insert(
+        "list",
+        Func::variadic(&[], Ty::Any, |_, a| Ok(Value::list(a))),
+    );
+    f.insert(
+        "dict",
+        Func::variadic(&[], Ty::Any, |_, a| {
+            let m = Map::default();
+            for pair in a.chunks(2) {
+                if let [k, v] = pair {
+                    m.insert(k.as_str().unwrap_or_default(), v.clone());
+                }
+            }
+            Ok(Value::Map(m))
+        }),
+    );
+    f.insert(
+        "keys",
+        Func::new(&[Ty::Map], |_, a| match &a[0] {
+            Value::Map(m) => Ok(Value::Int(m.len() as i64)),
+            _ => Ok(Value::Int(0)),
+        }),
+    );
+    f.insert(
+        "first",
+        Func::new(&[Ty::List], |_, a| match &a[0] {
+            Value::List(l) => l
+                .first()
+                .cloned()
+                .ok_or_else(|| "index out of range".into()),
+            _ => Err("runtime error: index out of range [0] with length 0".into()),
+        }),
+    );
+    f
+}
+
+fn run(tpl: &str, data: Value, mode: MissingKey, extra: &[(&str, &str)]) -> Result<String, String> {
+    let mut set = TemplateSet::new("gotpl", test_funcs());
+    set.set_missing_key(mode);
+    for (name, src) in extra {
+        set.parse(name, src).map_err(|e| e.to_string())?;
+    }
+    set.parse("t", tpl).map_err(|e| e.to_string())?;
+    set.execute("t", data).map_err(|e| e.to_string())
+}
+
+/// Deep template recursion (Go stops at 100000 levels) needs a big native stack.
+fn with_big_stack(f: impl FnOnce() + Send + 'static) {
+    let handle = std::thread::Builder::new()
+        .stack_size(4 << 30)
+        .spawn(f)
+        .unwrap_or_else(|e| panic!("can't spawn test thread: {e}"));
+    if let Err(e) = handle.join() {
+        std::panic::resume_unwind(e);
+    }
+}
+
+#[test]
+fn matches_go_text_template() {
+    with_big_stack(differential_check);
+}
+
+fn differential_check() {
+    let file: Json = serde_json::from_str(include_str!("testdata/go_cases.json"))
+        .unwrap_or_else(|e| panic!("bad test data: {e}"));
+    let shared = from_json(&file["data"]);
+    let mut failures = vec![];
+    let cases = file["cases"].as_array().map_or(&[][..], |v| v.as_slice());
+    for case in cases {
+        let tpl = case["tpl"].as_str().unwrap_or_default();
+        let data = match &case["data"] {
+            Json::String(s) if s == "$D" => shared.clone(),
+            other => from_json(other),
+        };
+        let mode = match case["mode"].as_str() {
+            Some("error") => MissingKey::Error,
+            Some("default") => MissingKey::Invalid,
+            _ => MissingKey::Zero,
+        };
+        let extra: Vec<(&str, &str)> = case["extra"]
+            .as_array()
+            .map_or(&[][..], |v| v.as_slice())
+            .iter()
+            .map(|kv| {
+                (
+                    kv[0].as_str().unwrap_or_default(),
+                    kv[1].as_str().unwrap_or_default(),
+                )
+            })
+            .collect();
+        let want_err = case["err"].as_str().unwrap_or_default();
+        let want = if want_err.is_empty() {
+            Ok(case["out"].as_str().unwrap_or_default().to_string())
+        } else {
+            Err(want_err.to_string())
+        };
+        let got = run(tpl, data, mode, &extra);
+        if got != want {
+            failures.push(format!(
+                "{tpl:?} [{mode:?}]\n   want {want:?}\n    got {got:?}"
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ from Go:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}

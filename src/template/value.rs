@@ -1,0 +1,311 @@
+//! Dynamic values with Go's shapes: what a Go template sees through `interface{}`.
+//!
+//! Cloning is cheap everywhere (reference counts), so field access never deep-copies.
+//! Maps are shared and mutable like Go maps: Sprig's `set` on `.Values` is seen by
+//! every holder of that map.
+
+use std::cell::{Ref, RefCell, RefMut};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::rc::Rc;
+
+use super::funcs::Func;
+
+/// A Go value as templates see it.
+#[derive(Clone, Default)]
+pub enum Value {
+    /// `nil` (an empty interface).
+    #[default]
+    Nil,
+    Bool(bool),
+    /// Go `int`: template literals, `len`, Sprig's `int`.
+    Int(i64),
+    /// Go `int64`: Sprig math results, `--set` integers.
+    Int64(i64),
+    /// Go `float64`: every number read from YAML or JSON values.
+    Float(f64),
+    Str(Rc<str>),
+    /// `[]interface {}`.
+    List(Rc<Vec<Value>>),
+    Map(Map),
+    /// Anything with fields or methods (Helm's `.Files`, `.Capabilities`, …).
+    Object(Rc<dyn Object>),
+}
+
+impl Value {
+    pub fn str(s: &str) -> Value {
+        Value::Str(Rc::from(s))
+    }
+
+    pub fn list(items: Vec<Value>) -> Value {
+        Value::List(Rc::new(items))
+    }
+
+    pub fn is_nil(&self) -> bool {
+        matches!(self, Value::Nil)
+    }
+
+    /// Go's `text/template` truth: zero values and empty containers are false.
+    pub fn is_true(&self) -> bool {
+        match self {
+            Value::Nil => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) | Value::Int64(i) => *i != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::Str(s) => !s.is_empty(),
+            Value::List(l) => !l.is_empty(),
+            Value::Map(m) => !m.is_empty(),
+            Value::Object(o) => o.underlying().is_none_or(|v| v.is_true()),
+        }
+    }
+
+    /// The Go type name, as `%T` and error messages print it.
+    pub fn type_name(&self) -> String {
+        match self {
+            Value::Nil => "<nil>".into(),
+            Value::Bool(_) => "bool".into(),
+            Value::Int(_) => "int".into(),
+            Value::Int64(_) => "int64".into(),
+            Value::Float(_) => "float64".into(),
+            Value::Str(_) => "string".into(),
+            Value::List(_) => "[]interface {}".into(),
+            Value::Map(m) => m.kind().type_name().into(),
+            Value::Object(o) => o.type_name(),
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The integer inside an `int` or `int64`.
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) | Value::Int64(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// Objects that behave like a map or list (Helm's `.Files`, `APIVersions`)
+    /// expose it here so `range`, `len` and `index` work on them.
+    pub(crate) fn underlying(&self) -> Value {
+        match self {
+            Value::Object(o) => o.underlying().unwrap_or_else(|| self.clone()),
+            _ => self.clone(),
+        }
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::str(s)
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::Str(Rc::from(s))
+    }
+}
+
+impl From<f64> for Value {
+    fn from(f: f64) -> Self {
+        Value::Float(f)
+    }
+}
+
+impl From<Map> for Value {
+    fn from(m: Map) -> Self {
+        Value::Map(m)
+    }
+}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}({})",
+            self.type_name(),
+            super::gofmt::sprint(std::slice::from_ref(self))
+        )
+    }
+}
+
+/// Which Go map type a [`Map`] is; it decides `%T`, and what a missing key yields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum MapKind {
+    /// `map[string]interface {}`.
+    #[default]
+    Any,
+    /// Helm's named values type (`common.Values` in Helm 4): Sprig's `dig` rejects it.
+    HelmValues,
+    /// `map[string]string` (Sprig's `split`): missing keys read as `""`.
+    Strings,
+}
+
+impl MapKind {
+    pub fn type_name(self) -> &'static str {
+        match self {
+            MapKind::Any => "map[string]interface {}",
+            MapKind::HelmValues => "common.Values",
+            MapKind::Strings => "map[string]string",
+        }
+    }
+}
+
+struct MapInner {
+    kind: MapKind,
+    entries: RefCell<BTreeMap<String, Value>>,
+}
+
+/// A Go map with string keys, shared by reference. Keys iterate in byte order,
+/// which is the order Go's `range` and `fmt` use.
+#[derive(Clone)]
+pub struct Map(Rc<MapInner>);
+
+impl Default for Map {
+    fn default() -> Self {
+        Map::new(MapKind::Any)
+    }
+}
+
+impl Map {
+    pub fn new(kind: MapKind) -> Map {
+        Map::from_entries(kind, BTreeMap::new())
+    }
+
+    pub fn from_entries(kind: MapKind, entries: BTreeMap<String, Value>) -> Map {
+        Map(Rc::new(MapInner {
+            kind,
+            entries: RefCell::new(entries),
+        }))
+    }
+
+    pub fn kind(&self) -> MapKind {
+        self.0.kind
+    }
+
+    pub fn get(&self, key: &str) -> Option<Value> {
+        self.0.entries.borrow().get(key).cloned()
+    }
+
+    pub fn insert(&self, key: impl Into<String>, value: Value) {
+        self.0.entries.borrow_mut().insert(key.into(), value);
+    }
+
+    pub fn remove(&self, key: &str) -> Option<Value> {
+        self.0.entries.borrow_mut().remove(key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.entries.borrow().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.entries.borrow().is_empty()
+    }
+
+    /// A snapshot of the entries in key order. Callers can run template code while
+    /// iterating it, even code that changes the map (Go's `range` does the same).
+    pub fn snapshot(&self) -> Vec<(String, Value)> {
+        self.0
+            .entries
+            .borrow()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// Read access. Don't run template code while holding it.
+    pub fn entries(&self) -> Ref<'_, BTreeMap<String, Value>> {
+        self.0.entries.borrow()
+    }
+
+    /// Write access. Don't run template code while holding it.
+    pub fn entries_mut(&self) -> RefMut<'_, BTreeMap<String, Value>> {
+        self.0.entries.borrow_mut()
+    }
+
+    /// Whether two handles share one map (Go's map identity).
+    pub fn same(&self, other: &Map) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// A Go struct or named type exposed to templates: fields, methods, printing.
+pub trait Object {
+    /// The Go type name for `%T` and errors, e.g. `chartutil.Capabilities`.
+    fn type_name(&self) -> String;
+
+    /// A struct field. Fields can't take arguments.
+    fn field(&self, _name: &str) -> Option<Value> {
+        None
+    }
+
+    /// A method, called with the template's arguments (`.APIVersions.Has "v1"`).
+    /// Go looks methods up before fields and map keys.
+    fn method(&self, _name: &str) -> Option<Func> {
+        None
+    }
+
+    /// The map or list this type is built on, if any, for `range`, `len`, `index`
+    /// and printing.
+    fn underlying(&self) -> Option<Value> {
+        None
+    }
+
+    /// `String()` for types that implement Go's `fmt.Stringer`.
+    fn stringer(&self) -> Option<String> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truth_follows_go() {
+        assert!(!Value::Nil.is_true());
+        assert!(!Value::Int(0).is_true());
+        assert!(!Value::Float(0.0).is_true());
+        assert!(!Value::str("").is_true());
+        assert!(!Value::list(vec![]).is_true());
+        assert!(!Value::Map(Map::default()).is_true());
+        assert!(Value::str("false").is_true());
+        assert!(Value::Int64(-1).is_true());
+        assert!(Value::list(vec![Value::Nil]).is_true());
+    }
+
+    #[test]
+    fn maps_are_shared_by_reference() {
+        let m = Map::default();
+        let alias = Value::Map(m.clone());
+        m.insert("a", Value::Int(1));
+        let Value::Map(seen) = alias else {
+            unreachable!()
+        };
+        assert_eq!(seen.get("a").and_then(|v| v.as_int()), Some(1));
+        assert!(seen.same(&m));
+    }
+
+    #[test]
+    fn type_names_are_go_names() {
+        assert_eq!(Value::Int(1).type_name(), "int");
+        assert_eq!(Value::Int64(1).type_name(), "int64");
+        assert_eq!(Value::list(vec![]).type_name(), "[]interface {}");
+        assert_eq!(
+            Value::Map(Map::new(MapKind::HelmValues)).type_name(),
+            "common.Values"
+        );
+    }
+}
