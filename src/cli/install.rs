@@ -9,7 +9,6 @@ use clap::{ArgAction, Args, ValueEnum};
 
 use super::UsageError;
 use super::duration::parse_go_duration;
-use crate::tars::identity::Identity;
 
 /// Name of the pull secret when `--image-pull-secret-name` is not given.
 pub const DEFAULT_PULL_SECRET_NAME: &str = "tars-image-pull-secret";
@@ -409,14 +408,8 @@ Examples:
 
 All progress goes to stderr; only the --print-* modes write to stdout.";
 
-/// Runs `tare install`: validate everything first, then act.
+/// Runs `tare install`: validate every flag first, then act.
 pub fn run(args: &InstallArgs) -> anyhow::Result<ExitCode> {
     args.validate().map_err(UsageError)?;
-    let identity = Identity::load(&args.identity_file)?;
-    eprintln!(
-        "identity: workspace {} (customer {})",
-        identity.workspace_id, identity.customer
-    );
-    eprintln!("tare install: not implemented yet");
-    Ok(ExitCode::from(2))
+    crate::tars::install::run(args)
 }

@@ -1,5 +1,9 @@
 //! What is specific to the TARS data plane: the identity, flags → values,
 //! CRD handling, HA preflight, events and doctor checks.
 
+pub mod documents;
 pub mod identity;
+pub mod images;
+pub mod install;
+pub mod resources;
 pub mod values;
