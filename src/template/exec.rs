@@ -203,9 +203,11 @@ impl<'a> Exec<'a> {
         match &val.v {
             Value::Nil => self.out.push_str("<no value>"),
             Value::Str(s) => self.out.push_str(s),
-            v => self
-                .out
-                .push_str(&super::gofmt::sprint(std::slice::from_ref(v))),
+            Value::Int(i) | Value::Int64(i) => {
+                use std::fmt::Write;
+                let _ = write!(self.out, "{i}");
+            }
+            v => self.out.push_str(&super::gofmt::print_action_value(v)),
         }
     }
 

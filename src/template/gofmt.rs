@@ -4,7 +4,7 @@
 //! output, mistakes included (`%!d(string=x)`), is what charts end up rendering.
 
 use super::unicode_tables;
-use super::value::Value;
+use super::value::{Object, Value};
 
 /// `fmt.Sprint`: a space between operands when neither side is a string.
 pub(crate) fn sprint(args: &[Value]) -> String {
@@ -18,6 +18,17 @@ pub(crate) fn sprint(args: &[Value]) -> String {
         p.print_arg(arg, 'v');
         prev_string = is_string;
     }
+    p.buf
+}
+
+/// How an action prints its value: `%v`, except that a pointer to a struct is
+/// dereferenced first (`{a b}`, not `&{a b}`).
+pub(crate) fn print_action_value(v: &Value) -> String {
+    let mut p = Printer {
+        deref_pointer: true,
+        ..Printer::default()
+    };
+    p.print_arg(v, 'v');
     p.buf
 }
 
@@ -87,6 +98,7 @@ struct Flags {
 struct Printer {
     buf: String,
     f: Flags,
+    deref_pointer: bool,
 }
 
 /// Width and precision above this are treated as absent, as in Go.
@@ -196,19 +208,38 @@ impl Printer {
                 }
                 self.buf.push(if self.f.sharp_v { '}' } else { ']' });
             }
-            Value::Object(o) => {
-                if let Some(s) = o
-                    .stringer()
-                    .filter(|_| matches!(verb, 'v' | 's' | 'x' | 'X' | 'q'))
-                {
-                    self.fmt_string(&s, verb, v);
-                } else if let Some(inner) = o.underlying() {
-                    self.print_value(&inner, verb, depth + 1);
-                } else {
-                    self.buf.push_str("{}");
-                }
-            }
+            Value::Object(o) => self.print_object(o.as_ref(), v, verb, depth),
         }
+    }
+
+    fn print_object(&mut self, o: &dyn Object, v: &Value, verb: char, depth: usize) {
+        let stringer = !self.f.sharp_v && matches!(verb, 'v' | 's' | 'x' | 'X' | 'q');
+        if let Some(s) = o.stringer().filter(|_| stringer) {
+            return self.fmt_string(&s, verb, v);
+        }
+        if let Some(inner) = o.underlying() {
+            return self.print_value(&inner, verb, depth + 1);
+        }
+        if o.is_pointer() && !(depth == 0 && self.deref_pointer) {
+            if depth > 0 {
+                // Go prints the address here; there is no stable equivalent.
+                self.buf.push_str("0xc000000000");
+                return;
+            }
+            self.buf.push('&');
+        }
+        self.buf.push('{');
+        for (i, (name, field)) in o.struct_fields().iter().enumerate() {
+            if i > 0 {
+                self.buf.push(' ');
+            }
+            if self.f.plus_v || self.f.sharp_v {
+                self.buf.push_str(name);
+                self.buf.push(':');
+            }
+            self.print_value(field, verb, depth + 1);
+        }
+        self.buf.push('}');
     }
 
     fn print_list(&mut self, v: &Value, items: &[Value], verb: char, depth: usize) {

@@ -5,6 +5,7 @@
 //! tests are a differential check against Go itself.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use serde_json::Value as Json;
 
@@ -23,6 +24,90 @@ fn from_json(j: &Json) -> Value {
             Value::Map(Map::from_entries(MapKind::Any, entries))
         }
     }
+}
+
+/// `*main.Obj`: a struct pointer with a field and methods.
+struct Obj;
+
+impl Object for Obj {
+    fn type_name(&self) -> String {
+        "*main.Obj".into()
+    }
+    fn is_pointer(&self) -> bool {
+        true
+    }
+    fn struct_fields(&self) -> Vec<(String, Value)> {
+        ["Name", "Items"]
+            .iter()
+            .filter_map(|f| Some((f.to_string(), self.field(f)?)))
+            .collect()
+    }
+    fn field(&self, name: &str) -> Option<Value> {
+        match name {
+            "Name" => Some(Value::str("n")),
+            "Items" => Some(Value::list(vec![Value::str("a"), Value::str("b")])),
+            _ => None,
+        }
+    }
+    fn method(&self, name: &str) -> Option<Func> {
+        match name {
+            "Has" => Some(Func::new(&[Ty::Str], |_, a| {
+                Ok(Value::Bool(matches!(a[0].as_str(), Some("a" | "b"))))
+            })),
+            "Get" => Some(Func::new(&[Ty::Int, Ty::Str], |_, a| {
+                let n = a[0].as_int().unwrap_or(0).max(0) as usize;
+                Ok(a[1].as_str().unwrap_or_default().repeat(n).into())
+            })),
+            "Fail" => Some(Func::new(&[], |_, _| Err("obj failed".into()))),
+            _ => None,
+        }
+    }
+}
+
+/// `main.VS`: a named `[]string` with a method, like Helm's `VersionSet`.
+struct Vs;
+
+impl Object for Vs {
+    fn type_name(&self) -> String {
+        "main.VS".into()
+    }
+    fn method(&self, name: &str) -> Option<Func> {
+        (name == "Has").then(|| {
+            Func::new(&[Ty::Str], |_, a| {
+                Ok(Value::Bool(matches!(a[0].as_str(), Some("apps/v1" | "v1"))))
+            })
+        })
+    }
+    fn underlying(&self) -> Option<Value> {
+        Some(Value::list(vec![Value::str("apps/v1"), Value::str("v1")]))
+    }
+}
+
+/// `main.Ver`: a struct implementing `fmt.Stringer`.
+struct Ver;
+
+impl Object for Ver {
+    fn type_name(&self) -> String {
+        "main.Ver".into()
+    }
+    fn field(&self, name: &str) -> Option<Value> {
+        (name == "Major").then(|| Value::str("1"))
+    }
+    fn stringer(&self) -> Option<String> {
+        Some("v1.0".into())
+    }
+    fn struct_fields(&self) -> Vec<(String, Value)> {
+        vec![("Major".into(), Value::str("1"))]
+    }
+}
+
+fn with_objects(data: Value) -> Value {
+    if let Value::Map(m) = &data {
+        m.insert("obj", Value::Object(Rc::new(Obj)));
+        m.insert("vs", Value::Object(Rc::new(Vs)));
+        m.insert("ver", Value::Object(Rc::new(Ver)));
+    }
+    data
 }
 
 /// The functions the Go oracle registered, with the same Go signatures.
@@ -117,14 +202,19 @@ fn matches_go_text_template() {
 fn differential_check() {
     let file: Json = serde_json::from_str(include_str!("testdata/go_cases.json"))
         .unwrap_or_else(|e| panic!("bad test data: {e}"));
-    let shared = from_json(&file["data"]);
     let mut failures = vec![];
     let cases = file["cases"].as_array().map_or(&[][..], |v| v.as_slice());
     for case in cases {
         let tpl = case["tpl"].as_str().unwrap_or_default();
+        // Fresh data per case: templates may change maps.
         let data = match &case["data"] {
-            Json::String(s) if s == "$D" => shared.clone(),
+            Json::String(s) if s == "$D" => from_json(&file["data"]),
             other => from_json(other),
+        };
+        let data = if case["plain"] == Json::Bool(true) {
+            data
+        } else {
+            with_objects(data)
         };
         let mode = match case["mode"].as_str() {
             Some("error") => MissingKey::Error,

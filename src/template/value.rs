@@ -267,6 +267,18 @@ pub trait Object {
     fn stringer(&self) -> Option<String> {
         None
     }
+
+    /// A struct's fields in declaration order, for printing (`{a b}`, or
+    /// `{A:a B:b}` with `%+v`).
+    fn struct_fields(&self) -> Vec<(String, Value)> {
+        Vec::new()
+    }
+
+    /// Whether templates hold a pointer to the struct: it prints as `&{…}`, and
+    /// as an address when nested (never reproducible, so avoid printing those).
+    fn is_pointer(&self) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]
