@@ -107,3 +107,20 @@ pub struct DoctorArgs {
     #[arg(long)]
     pub verbose: bool,
 }
+
+#[derive(Debug, Subcommand)]
+pub enum ChartCommand {
+    /// Write the embedded chart to a directory or a .tgz, for raw helm or GitOps.
+    #[command(
+        after_help = "Examples:\n  tare chart export ./serve-helm\n  tare chart export serve-helm.tgz\n\n\
+        Then, after `tare install identity.json --crds-only`:\n  helm install tars ./serve-helm -n tars-system \\\n      \
+        -f values.yaml --skip-crds --set ai-gateway-crds.enabled=false"
+    )]
+    Export(ChartExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ChartExportArgs {
+    /// A new (or empty) directory to unpack into, or a file name ending in .tgz.
+    pub destination: PathBuf,
+}

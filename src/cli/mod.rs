@@ -14,8 +14,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub use commands::{
-    DoctorArgs, GetCommand, GetValuesArgs, HistoryArgs, ReleaseTarget, RollbackArgs, StatusArgs,
-    TemplateArgs, UninstallArgs, UpgradeArgs,
+    ChartCommand, ChartExportArgs, DoctorArgs, GetCommand, GetValuesArgs, HistoryArgs,
+    ReleaseTarget, RollbackArgs, StatusArgs, TemplateArgs, UninstallArgs, UpgradeArgs,
 };
 pub use duration::parse_go_duration;
 pub use install::{DEFAULT_PULL_SECRET_NAME, DeploymentMode, InstallArgs, RedisType};
@@ -53,6 +53,9 @@ pub enum Command {
     Uninstall(UninstallArgs),
     /// Check the health of an installed data plane and report it to the management plane.
     Doctor(DoctorArgs),
+    /// Work with the chart embedded in tare.
+    #[command(subcommand)]
+    Chart(ChartCommand),
 }
 
 /// A mistake in how tare was called: exit code 2, like clap's own errors.
@@ -89,6 +92,15 @@ pub fn main() -> ExitCode {
 fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Install(args) => install::run(&args),
+        Command::Chart(ChartCommand::Export(args)) => {
+            crate::tars::chart::export(&args.destination)?;
+            eprintln!(
+                "wrote chart serve-helm {} to {}",
+                crate::version::chart_version(),
+                args.destination.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         other => {
             eprintln!("tare {}: not implemented yet", other.name());
             Ok(ExitCode::from(EXIT_USAGE))
@@ -109,6 +121,7 @@ impl Command {
             Command::Rollback(_) => "rollback",
             Command::Uninstall(_) => "uninstall",
             Command::Doctor(_) => "doctor",
+            Command::Chart(ChartCommand::Export(_)) => "chart export",
         }
     }
 }

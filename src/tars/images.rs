@@ -9,9 +9,6 @@ use serde_json::Value;
 
 use crate::yaml::{self, Node, Numbers};
 
-/// The chart's own default values, embedded at build time.
-const CHART_VALUES: &str = include_str!("../../chart/values.yaml");
-
 /// The chart as an OCI artifact is mirrored under this repository name.
 pub const CHART_REPOSITORY: &str = "serve-helm";
 
@@ -45,7 +42,7 @@ impl ChartImage {
 /// The images `values` (user values over the chart defaults) make the chart use,
 /// in the order the chart lists them.
 pub fn chart_images(user_values: &Value) -> Result<Vec<ChartImage>> {
-    let defaults = yaml::load(CHART_VALUES, Numbers::Int64)
+    let defaults = yaml::load(&embedded_values()?, Numbers::Int64)
         .map_err(|e| anyhow!("embedded chart values: {}", e.message()))?;
     let Some(Node::Map(images)) = map_get(&defaults, "images") else {
         bail!("the embedded chart's values have no images map");
@@ -91,6 +88,15 @@ fn is_enabled(key: &str, user_values: &Value, defaults: &Node) -> Result<bool> {
         },
     };
     Ok(value == *enabling)
+}
+
+/// The embedded chart's own default values.
+fn embedded_values() -> Result<String> {
+    let (_, content) = crate::tars::chart::files()?
+        .into_iter()
+        .find(|(path, _)| path == "values.yaml")
+        .context("the embedded chart has no values.yaml")?;
+    String::from_utf8(content).context("the embedded chart's values.yaml is not UTF-8")
 }
 
 fn map_get<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {

@@ -1,6 +1,7 @@
 //! What is specific to the TARS data plane: the identity, flags → values,
 //! CRD handling, HA preflight, events and doctor checks.
 
+pub mod chart;
 pub mod documents;
 pub mod identity;
 pub mod images;
