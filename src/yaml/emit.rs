@@ -130,7 +130,7 @@ impl Tree {
                         }
                     }
                 }
-                go_sort(&mut map, |a, b| natural_less(&a.0, &b.0));
+                sort_by_less(&mut map, |a, b| natural_less(&a.0, &b.0));
                 Tree::Map(map)
             }
         })
@@ -260,20 +260,13 @@ fn digit_value(c: char) -> i64 {
     i64::from(c as u32) - i64::from(b'0')
 }
 
-/// Go's `sort.Sort` result for the keys: insertion sort for short lists (what
-/// Go's pdqsort does below 13 elements), a stable merge sort otherwise. Both
-/// agree with Go whenever the order is consistent.
-fn go_sort<T>(items: &mut Vec<T>, less: impl Fn(&T, &T) -> bool) {
-    if items.len() <= 12 {
-        for i in 1..items.len() {
-            let mut j = i;
-            while j > 0 && less(&items[j], &items[j - 1]) {
-                items.swap(j, j - 1);
-                j -= 1;
-            }
-        }
-        return;
-    }
+/// Sorts with a comparison that may be inconsistent (never panics).
+///
+/// Where yaml.v2's key comparison is a proper order, any correct sort gives
+/// Go's result. Where it is not (some digit-heavy key sets), Go's own output
+/// depends on its random map iteration order, so no order is "the" one; a
+/// stable merge sort keeps ours deterministic.
+fn sort_by_less<T>(items: &mut Vec<T>, less: impl Fn(&T, &T) -> bool) {
     let mut taken: Vec<Option<T>> = items.drain(..).map(Some).collect();
     let mut order: Vec<usize> = (0..taken.len()).collect();
     merge_sort(

@@ -20,6 +20,8 @@
 //! * `random_load.jsonl`, `random_emit.jsonl`: the same as `load.jsonl` and
 //!   `emit.jsonl` for generated inputs (YAML glued from syntax fragments;
 //!   random nested values with awkward strings and keys).
+//! * `key_order.jsonl`: maps with up to 60 digit-heavy keys, through
+//!   `toYaml`, for yaml.v2's key order.
 
 use super::*;
 
@@ -163,6 +165,51 @@ fn to_yaml_of_random_values_matches_go() {
         })
         .collect();
     check("toYaml (random)", results);
+}
+
+/// Maps with many digit-heavy keys. yaml.v2's comparison is not a total
+/// order on some such key sets (`"0" < "00"` and `"00" < "01"`, but
+/// `"01" < "0"`…); Go then sorts Go's random map order into a random result,
+/// so only key sets the comparison orders consistently are compared.
+#[test]
+fn key_order_matches_go() {
+    let mut results = Vec::new();
+    let mut consistent = 0;
+    let all = cases(include_str!("testdata/key_order.jsonl"));
+    for case in &all {
+        let input = field(case, "json");
+        let node = from_json(input, numbers_of(case)).expect("valid JSON");
+        let Node::Map(entries) = &node else {
+            panic!("a map: {input}")
+        };
+        let mut keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
+        // Insertion sort: std's sorts refuse inconsistent comparisons.
+        for i in 1..keys.len() {
+            let mut j = i;
+            while j > 0 && emit::natural_less(keys[j], keys[j - 1]) {
+                keys.swap(j, j - 1);
+                j -= 1;
+            }
+        }
+        let total_order = keys
+            .iter()
+            .enumerate()
+            .all(|(i, a)| keys[i + 1..].iter().all(|b| emit::natural_less(a, b)));
+        if total_order {
+            consistent += 1;
+            results.push((
+                input.to_string(),
+                field(case, "yaml").to_string(),
+                shown(to_yaml(&node)),
+            ));
+        }
+    }
+    assert!(
+        consistent >= 50,
+        "only {consistent} of {} key sets are ordered",
+        all.len()
+    );
+    check("toYaml key order", results);
 }
 
 #[test]
@@ -382,4 +429,190 @@ fn random_input_never_panics() {
         }
         let _ = split_manifests(&text);
     }
+}
+
+// ---------------------------------------------------------------------------
+// Worked examples: the behaviours chart authors notice, spelled out.
+
+fn values(text: &str) -> Node {
+    load(text, Numbers::Float64).expect("valid YAML")
+}
+
+fn map(entries: &[(&str, Node)]) -> Node {
+    Node::Map(
+        entries
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+    )
+}
+
+fn s(text: &str) -> Node {
+    Node::Str(text.to_string())
+}
+
+#[test]
+fn values_files_read_yaml_1_1_scalars() {
+    let v = values(
+        "enabled: yes\nmode: on\nport: 0755\nhex: 0x1F\nbig: 12345678901234567890\nwhen: 2024-01-01\nnothing: ~\n",
+    );
+    assert_eq!(
+        v,
+        map(&[
+            ("enabled", Node::Bool(true)),
+            ("mode", Node::Bool(true)),
+            ("port", Node::Float(493.0)),
+            ("hex", Node::Float(31.0)),
+            ("big", Node::Float(12345678901234567890.0)),
+            ("when", s("2024-01-01")),
+            ("nothing", Node::Null),
+        ])
+    );
+    // Keys are resolved too, then turned into strings.
+    assert_eq!(
+        values("yes: a\n1: b\n1.5: c\n"),
+        map(&[("true", s("a")), ("1", s("b")), ("1.5", s("c"))])
+    );
+    // Manifests keep integers.
+    assert_eq!(
+        load("replicas: 3\nratio: 1.0\n", Numbers::Int64),
+        Ok(map(&[("replicas", Node::Int(3)), ("ratio", Node::Int(1))]))
+    );
+}
+
+#[test]
+fn merge_keys_and_anchors_apply_in_document_order() {
+    let v = values("base: &b {x: 1, z: 2}\nlater:\n  <<: *b\n  z: 3\nearlier:\n  z: 3\n  <<: *b\n");
+    // A merge overrides the keys written before it, not those after it.
+    assert_eq!(
+        to_json(&v).unwrap(),
+        r#"{"base":{"x":1,"z":2},"earlier":{"x":1,"z":2},"later":{"x":1,"z":3}}"#
+    );
+    // (And beware: a key `y` would have become "true".)
+    assert_eq!(
+        to_json(&values("{x: 1, y: 2}")).unwrap(),
+        r#"{"true":2,"x":1}"#
+    );
+}
+
+#[test]
+fn errors_use_go_wording() {
+    let error = |text: &str| load(text, Numbers::Float64).unwrap_err().to_string();
+    assert_eq!(
+        error("a: 1\n b: 2\n"),
+        "error converting YAML to JSON: yaml: line 2: mapping values are not allowed in this context"
+    );
+    assert_eq!(
+        error("- a\nb: 1\n"),
+        "error converting YAML to JSON: yaml: line 1: did not find expected '-' indicator"
+    );
+    assert_eq!(
+        error("v: .inf\n"),
+        "error converting YAML to JSON: json: unsupported value: +Inf"
+    );
+    assert_eq!(
+        from_json("{\"a\":1,}", Numbers::Float64)
+            .unwrap_err()
+            .to_string(),
+        "invalid character '}' looking for beginning of object key string"
+    );
+}
+
+#[test]
+fn to_yaml_quotes_what_would_not_read_back_as_text() {
+    let yaml = to_yaml(&map(&[
+        ("yes", s("no")),
+        ("port", s("8080")),
+        ("date", s("2024-01-01")),
+        ("empty", s("")),
+        ("star", s("*alias")),
+        ("colon", s("a: b")),
+        ("tab", s("a\tb")),
+        ("fine", s("it's ok")),
+    ]))
+    .unwrap();
+    assert_eq!(
+        yaml,
+        "colon: 'a: b'\ndate: \"2024-01-01\"\nempty: \"\"\nfine: it's ok\nport: \"8080\"\nstar: '*alias'\ntab: \"a\\tb\"\n\"yes\": \"no\"\n"
+    );
+}
+
+#[test]
+fn to_yaml_layout() {
+    let tree = map(&[
+        (
+            "list",
+            Node::Seq(vec![
+                s("a"),
+                map(&[("b", Node::Int(1)), ("c", Node::Int(2))]),
+                Node::Seq(vec![s("nested")]),
+            ]),
+        ),
+        ("empty", map(&[])),
+        ("none", Node::Seq(vec![])),
+        ("script", s("set -e\necho hi\n")),
+        ("million", Node::Float(1e6)),
+        ("tiny", Node::Float(0.000001)),
+    ]);
+    assert_eq!(
+        to_yaml(&tree).unwrap(),
+        "empty: {}\nlist:\n- a\n- b: 1\n  c: 2\n- - nested\nmillion: 1000000\nnone: []\nscript: |\n  set -e\n  echo hi\ntiny: 1e-06\n"
+    );
+}
+
+#[test]
+fn to_yaml_folds_long_plain_text_at_80_columns() {
+    let long = "word ".repeat(20).trim_end().to_string();
+    assert_eq!(
+        to_yaml(&map(&[("description", s(&long))])).unwrap(),
+        // The break comes at the first space past column 80, and the
+        // continuation is indented under the key.
+        "description: word word word word word word word word word word word word word word\n  word word word word word word\n"
+    );
+}
+
+#[test]
+fn keys_sort_naturally() {
+    let keys = [
+        "b", "a10", "ab", "a9", "_x", "10", "A", "2", "1", "B1", "a-b",
+    ];
+    let tree = Node::Map(keys.iter().map(|k| (k.to_string(), Node::Null)).collect());
+    let order: Vec<String> = to_yaml(&tree)
+        .unwrap()
+        .lines()
+        .map(|line| line.trim_end_matches(": null").to_string())
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "_x", "\"1\"", "\"2\"", "\"10\"", "A", "B1", "a-b", "a9", "a10", "ab", "b"
+        ]
+    );
+}
+
+#[test]
+fn json_writers() {
+    let tree = map(&[
+        ("b", s("<a & b>")),
+        (
+            "a",
+            Node::Seq(vec![Node::Float(1e21), Node::Float(1e-7), Node::Int(3)]),
+        ),
+    ]);
+    assert_eq!(
+        to_json(&tree).unwrap(),
+        r#"{"a":[1e+21,1e-7,3],"b":"\u003ca \u0026 b\u003e"}"#
+    );
+    assert_eq!(
+        to_raw_json(&tree).unwrap(),
+        r#"{"a":[1e+21,1e-7,3],"b":"<a & b>"}"#
+    );
+    assert_eq!(
+        to_pretty_json(&tree).unwrap(),
+        "{\n  \"a\": [\n    1e+21,\n    1e-7,\n    3\n  ],\n  \"b\": \"\\u003ca \\u0026 b\\u003e\"\n}"
+    );
+    assert_eq!(
+        to_json(&Node::Float(f64::NAN)).unwrap_err().to_string(),
+        "json: unsupported value: NaN"
+    );
 }
