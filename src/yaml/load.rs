@@ -181,7 +181,18 @@ fn parse_events(text: &str) -> Result<(Graph, Vec<Placed>), Failure> {
             // yaml.v2 stops reading once the root node is complete, so
             // what follows it cannot fail the document.
             Err(e) if graph.root.is_some() && open.is_empty() && is_after_root(e.info()) => break,
-            Err(e) => return Err(Failure::Message(scan_error(text, &e))),
+            Err(e) => {
+                let within = match open.last() {
+                    None => Within::Nothing,
+                    Some(&(index, flow)) => match (&graph.nodes[index], flow.is_some()) {
+                        (Raw::Seq(_), true) => Within::FlowSeq,
+                        (Raw::Seq(_), false) => Within::BlockSeq,
+                        (_, true) => Within::FlowMap,
+                        (_, false) => Within::BlockMap,
+                    },
+                };
+                return Err(Failure::Message(scan_error(text, &e, within)));
+            }
         };
         let first_line = span.start.line();
         let (raw, anchor) = match event {
@@ -558,7 +569,17 @@ fn name_at(text: &str, char_index: usize) -> String {
 /// first one; scanner problems are shown 1-based, parser problems 0-based
 /// (so one less than the real line). We follow that where the libyaml
 /// message is known.
-fn scan_error(text: &str, error: &ScanError) -> String {
+/// The innermost open collection when a problem is found.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Within {
+    Nothing,
+    BlockMap,
+    BlockSeq,
+    FlowMap,
+    FlowSeq,
+}
+
+fn scan_error(text: &str, error: &ScanError, within: Within) -> String {
     let info = strip_context(error.info());
     let line0 = error.marker().line().saturating_sub(1);
     let parser_problem = |problem: &str| {
@@ -568,6 +589,16 @@ fn scan_error(text: &str, error: &ScanError) -> String {
             format!("yaml: line {line0}: {problem}")
         }
     };
+    // Where libyaml would stop with "expected the next item" instead.
+    let expected_next = || match within {
+        Within::BlockSeq => Some("did not find expected '-' indicator"),
+        Within::BlockMap => Some("did not find expected key"),
+        Within::FlowSeq => Some("did not find expected ',' or ']'"),
+        Within::FlowMap => Some("did not find expected ',' or '}'"),
+        Within::Nothing => None,
+    };
+    let at_end_of_text =
+        || scanner_message(text.matches('\n').count(), "found unexpected end of stream");
     match info {
         "did not find expected key"
         | "did not find expected '-' indicator"
@@ -578,9 +609,13 @@ fn scan_error(text: &str, error: &ScanError) -> String {
             let name = name_at(text, error.marker().index());
             format!("yaml: unknown anchor '{name}' referenced")
         }
-        "found unexpected end of stream" => {
-            // libyaml reports it where the input ends.
-            scanner_message(text.matches('\n').count(), info)
+        // libyaml reads an unterminated quoted scalar to the end of the text.
+        "found unexpected end of stream" | "invalid indentation in quoted scalar" => {
+            at_end_of_text()
+        }
+        "simple key expect ':'" => scanner_message(line0, "could not find expected ':'"),
+        "did not find expected hexadecimal number" => {
+            scanner_message(line0, "did not find expected hexdecimal number")
         }
         "tabs disallowed in this context"
         | "tabs disallowed within this context (block indentation)" => {
@@ -590,6 +625,17 @@ fn scan_error(text: &str, error: &ScanError) -> String {
             line0 + 1,
             "found a tab character where an indentation space is expected",
         ),
+        // saphyr stops at the comment; libyaml at the token on the next line.
+        "comment intercepting the multiline text" => match expected_next() {
+            Some(problem) => format!("yaml: line {}: {problem}", line0 + 1),
+            None => scanner_message(line0, info),
+        },
+        "illegal placement of ':' indicator"
+        | "wrongly indented line in block scalar"
+        | "invalid trailing content after double-quoted scalar" => match expected_next() {
+            Some(problem) => parser_problem(problem),
+            None => scanner_message(line0, info),
+        },
         _ if info.starts_with("unexpected character: ") => {
             scanner_message(line0, "found character that cannot start any token")
         }

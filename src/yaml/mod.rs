@@ -12,6 +12,9 @@
 //! * [`to_json`], [`to_pretty_json`], [`to_raw_json`] are `toJson`,
 //!   `toPrettyJson`, `toRawJson` (Go's `encoding/json`), and [`from_json`]
 //!   reads JSON like `json.Unmarshal` into `interface{}`.
+//! * [`load_as`] and [`from_json_as`] decode into a typed Go target (a map
+//!   for values files, `fromYaml` and `fromJson`; a slice for the `…Array`
+//!   variants) with Go's error when the document is of another kind.
 //! * [`split_manifests`] cuts a rendered template into documents as Helm's
 //!   `releaseutil.SplitManifests` does.
 //!
@@ -96,6 +99,60 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// The Go value a document is decoded into, for [`load_as`] and
+/// [`from_json_as`]. The string is the Go type's name as Go prints it in
+/// errors: `common.Values` (Helm's values files), `map[string]interface {}`
+/// (`fromYaml`, `fromJson`), `[]interface {}` (`fromYamlArray`,
+/// `fromJsonArray`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target<'a> {
+    Map(&'a str),
+    Seq(&'a str),
+}
+
+/// `sigs.k8s.io/yaml.Unmarshal` into a map or slice: [`load`], then Go's
+/// complaint if the document is another kind, e.g. `error unmarshaling
+/// JSON: while decoding JSON: json: cannot unmarshal array into Go value of
+/// type common.Values`. A `null` or empty document gives [`Node::Null`]
+/// (Go leaves the target empty).
+pub fn load_as(text: &str, numbers: Numbers, target: Target) -> Result<Node, Error> {
+    let node = load(text, numbers)?;
+    match mismatch(&node, target) {
+        Some(problem) => Err(Error::new(format!(
+            "error unmarshaling JSON: while decoding JSON: {problem}"
+        ))),
+        None => Ok(node),
+    }
+}
+
+/// `json.Unmarshal` into a map or slice: [`from_json`], then Go's complaint
+/// if the value is another kind (`json: cannot unmarshal string into Go
+/// value of type map[string]interface {}`). `null` gives [`Node::Null`].
+pub fn from_json_as(text: &str, numbers: Numbers, target: Target) -> Result<Node, Error> {
+    let node = from_json(text, numbers)?;
+    match mismatch(&node, target) {
+        Some(problem) => Err(Error::new(problem)),
+        None => Ok(node),
+    }
+}
+
+fn mismatch(node: &Node, target: Target) -> Option<String> {
+    let kind = match node {
+        Node::Null => return None,
+        Node::Map(_) if matches!(target, Target::Map(_)) => return None,
+        Node::Seq(_) if matches!(target, Target::Seq(_)) => return None,
+        Node::Bool(_) => "bool",
+        Node::Int(_) | Node::Float(_) => "number",
+        Node::Str(_) => "string",
+        Node::Seq(_) => "array",
+        Node::Map(_) => "object",
+    };
+    let (Target::Map(go_type) | Target::Seq(go_type)) = target;
+    Some(format!(
+        "json: cannot unmarshal {kind} into Go value of type {go_type}"
+    ))
+}
 
 /// Nesting deeper than this is refused (yaml.v2's and encoding/json's limit).
 pub(crate) const MAX_DEPTH: usize = 10_000;

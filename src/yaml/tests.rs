@@ -481,6 +481,38 @@ fn values_files_read_yaml_1_1_scalars() {
 }
 
 #[test]
+fn typed_targets_refuse_other_kinds_like_go() {
+    const VALUES: Target = Target::Map("common.Values");
+    assert_eq!(load_as("", Numbers::Float64, VALUES), Ok(Node::Null));
+    assert_eq!(
+        load_as("- a\n", Numbers::Float64, VALUES)
+            .unwrap_err()
+            .to_string(),
+        "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type common.Values"
+    );
+    assert_eq!(
+        load_as("a: 1", Numbers::Float64, Target::Seq("[]interface {}"))
+            .unwrap_err()
+            .to_string(),
+        "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal object into Go value of type []interface {}"
+    );
+    assert_eq!(
+        from_json_as(
+            "\"x\"",
+            Numbers::Float64,
+            Target::Map("map[string]interface {}")
+        )
+        .unwrap_err()
+        .to_string(),
+        "json: cannot unmarshal string into Go value of type map[string]interface {}"
+    );
+    assert_eq!(
+        from_json_as("null", Numbers::Float64, Target::Seq("[]interface {}")),
+        Ok(Node::Null)
+    );
+}
+
+#[test]
 fn merge_keys_and_anchors_apply_in_document_order() {
     let v = values("base: &b {x: 1, z: 2}\nlater:\n  <<: *b\n  z: 3\nearlier:\n  z: 3\n  <<: *b\n");
     // A merge overrides the keys written before it, not those after it.
