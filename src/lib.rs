@@ -3,6 +3,7 @@
 //! The binary is thin (see `cli`); the work lives in modules with one job each.
 
 pub mod cli;
+pub mod kube;
 pub mod tars;
 pub mod template;
 pub mod version;

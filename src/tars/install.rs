@@ -11,7 +11,7 @@ use crate::cli::InstallArgs;
 use crate::tars::documents::{from_yaml, to_yaml, to_yaml_stream};
 use crate::tars::identity::Identity;
 use crate::tars::images::{chart_images, chart_reference};
-use crate::tars::resources::{RegistryCredentials, namespace, pull_secret};
+use crate::tars::resources::{RegistryCredentials, identity_secret, namespace, pull_secret};
 use crate::tars::values::{GuardrailsScheduling, Registries, install_values, merge_over};
 
 /// What `tare install` reads before it acts; stdin is read at most once.
@@ -132,10 +132,12 @@ fn helm_values(args: &InstallArgs, inputs: &Inputs) -> Result<Value> {
     Ok(values)
 }
 
-/// The namespaces, then the pull secret in each when credentials were given.
+/// The namespaces, the identity Secret, then the pull secret in each namespace
+/// when credentials were given: everything tare writes outside the release.
 fn resources(args: &InstallArgs, inputs: &Inputs) -> Vec<Value> {
     let namespaces = [&args.system_namespace, &args.dataplane_namespace];
     let mut documents: Vec<Value> = namespaces.iter().map(|ns| namespace(ns)).collect();
+    documents.push(identity_secret(&args.system_namespace, &inputs.identity));
     if let (Some(creds), Some(name)) = (&inputs.pull_credentials, args.pull_secret_name()) {
         for ns in namespaces {
             documents.push(pull_secret(name, ns, &inputs.registries.pull, creds));

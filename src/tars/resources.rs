@@ -5,6 +5,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
+use crate::tars::identity::Identity;
+
 /// Registry credentials read from stdin (`user:password`). Never printed by
 /// `Debug`, never part of an error.
 #[derive(Clone, PartialEq, Eq)]
@@ -47,6 +49,24 @@ impl std::fmt::Debug for RegistryCredentials {
             self.username
         )
     }
+}
+
+/// Name of the Secret holding the identity token (the chart mounts it).
+pub const IDENTITY_SECRET: &str = "tars-identity";
+
+/// The identity token as the Secret the chart's workloads mount.
+pub fn identity_secret(namespace: &str, identity: &Identity) -> Value {
+    json!({
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": IDENTITY_SECRET,
+            "namespace": namespace,
+            "labels": { "app.kubernetes.io/part-of": "tars", "app.kubernetes.io/component": "identity" },
+        },
+        "type": "Opaque",
+        "data": { "token": STANDARD.encode(identity.token()) },
+    })
 }
 
 pub fn namespace(name: &str) -> Value {

@@ -78,6 +78,8 @@ pub fn install_values(
     json!({
         "global": global,
         "identity": {
+            // tare writes the tars-identity Secret (the token) itself.
+            "createSecret": false,
             "credentialType": identity.credential_type,
             "managementPlaneUrl": identity.management_plane_url,
         },
