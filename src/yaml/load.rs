@@ -681,19 +681,37 @@ struct Decoder<'a> {
     key_error: Option<String>,
 }
 
-/// A map under construction: last value wins, first position kept.
+/// A map under construction: last value wins, first position kept. Small
+/// maps are searched directly; an index is built once they grow.
 #[derive(Default)]
 struct MapBuilder {
     entries: Vec<(String, Node)>,
-    index: HashMap<String, usize>,
+    index: Option<HashMap<String, usize>>,
 }
 
 impl MapBuilder {
+    const DIRECT: usize = 16;
+
     fn insert(&mut self, key: String, value: Node) {
-        match self.index.get(&key) {
-            Some(&at) => self.entries[at].1 = value,
+        if self.index.is_none() && self.entries.len() >= Self::DIRECT {
+            let index = self
+                .entries
+                .iter()
+                .enumerate()
+                .map(|(at, (k, _))| (k.clone(), at))
+                .collect();
+            self.index = Some(index);
+        }
+        let found = match &self.index {
+            Some(index) => index.get(&key).copied(),
+            None => self.entries.iter().position(|(k, _)| *k == key),
+        };
+        match found {
+            Some(at) => self.entries[at].1 = value,
             None => {
-                self.index.insert(key.clone(), self.entries.len());
+                if let Some(index) = &mut self.index {
+                    index.insert(key.clone(), self.entries.len());
+                }
                 self.entries.push((key, value));
             }
         }
