@@ -24,6 +24,11 @@ use super::{Error, MAX_DEPTH, Node};
 /// json: unsupported value: NaN`), characters YAML cannot carry, and nesting
 /// deeper than 10000 levels. Helm's `toYaml` turns any failure into `""`.
 pub fn to_yaml(node: &Node) -> Result<String, Error> {
+    // yaml.v2 decodes the whole (short) JSON text before parsing it, so a
+    // forbidden character anywhere wins over any other problem.
+    if has_forbidden_characters(node) {
+        return Err(Error::new("yaml: control characters are not allowed"));
+    }
     let mut emitter = Emitter::new();
     with_stack_for(node, || {
         let tree = Tree::from_node(node, 0)?;
@@ -149,13 +154,32 @@ fn number_text(f: f64) -> Result<String, Error> {
     })
 }
 
-/// A string after encoding/json wrote it and yaml.v2 read it back.
-fn through_json(s: &str) -> Result<String, Error> {
+/// Characters that encoding/json writes raw but YAML's reader refuses: DEL,
+/// the C1 controls except NEL, U+FFFE and U+FFFF (checked without recursion).
+fn has_forbidden_characters(node: &Node) -> bool {
     let forbidden =
         |c: char| matches!(c, '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}');
-    if s.chars().any(forbidden) {
-        return Err(Error::new("yaml: control characters are not allowed"));
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        match node {
+            Node::Str(s) if s.chars().any(forbidden) => return true,
+            Node::Seq(items) => stack.extend(items),
+            Node::Map(entries) => {
+                for (key, value) in entries {
+                    if key.chars().any(forbidden) {
+                        return true;
+                    }
+                    stack.push(value);
+                }
+            }
+            _ => {}
+        }
     }
+    false
+}
+
+/// A string after encoding/json wrote it and yaml.v2 read it back.
+fn through_json(s: &str) -> Result<String, Error> {
     if !s.contains('\u{85}') {
         return Ok(s.to_string());
     }
@@ -705,9 +729,12 @@ impl Emitter {
     fn write_double(&mut self, value: &str, allow_breaks: bool) {
         self.write_indicator("\"", true, false, false);
         let chars: Vec<char> = value.chars().collect();
+        // yaml.v2's BOM test looks at the start of the value instead of the
+        // current character: after a leading BOM, everything is escaped.
+        let escape_all = value.starts_with('\u{feff}');
         let mut spaces = false;
         for (i, &c) in chars.iter().enumerate() {
-            if !is_printable(c) || c == '\u{feff}' || is_break(c) || c == '"' || c == '\\' {
+            if escape_all || !is_printable(c) || is_break(c) || c == '"' || c == '\\' {
                 self.put('\\');
                 let short = match c {
                     '\0' => Some('0'),

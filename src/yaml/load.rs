@@ -107,12 +107,14 @@ struct Graph {
 }
 
 /// Parses the first document. libyaml lets a tab follow `key:`; saphyr does
-/// not, so such tabs are turned into spaces and the parse retried.
+/// not (before a plain scalar), so such tabs are turned into spaces and the
+/// parse retried, once per offending tab.
 fn parse_first_document(text: &str) -> Result<Graph, String> {
+    const MAX_RETRIES: usize = 4096;
     check_characters(text)?;
     check_directives(text)?;
     let mut patched: Option<String> = None;
-    for _ in 0..64 {
+    for _ in 0..MAX_RETRIES {
         let source = patched.as_deref().unwrap_or(text);
         match parse_events(source) {
             Err(Failure::TabAfterColon(char_index)) => {

@@ -20,6 +20,11 @@
 //! * `random_load.jsonl`, `random_emit.jsonl`: the same as `load.jsonl` and
 //!   `emit.jsonl` for generated inputs (YAML glued from syntax fragments;
 //!   random nested values with awkward strings and keys).
+//! * `random_json.jsonl`: random values (strings full of `<>&`, controls,
+//!   U+2028…; awkward floats; int64s) through `toJson`, `toPrettyJson`,
+//!   `toRawJson` and `toYaml`.
+//! * `random_parse_json.jsonl`: valid JSON cut, spliced or patched with
+//!   junk, through `json.Unmarshal` (mostly error messages).
 //! * `key_order.jsonl`: maps with up to 60 digit-heavy keys, through
 //!   `toYaml`, for yaml.v2's key order.
 
@@ -248,6 +253,41 @@ fn json_writers_match_go() {
         }
     }
     check("encoding/json", results);
+}
+
+#[test]
+fn json_writers_match_go_on_random_values() {
+    let mut results = Vec::new();
+    for case in cases(include_str!("testdata/random_json.jsonl")) {
+        let input = field(&case, "json");
+        let node = from_json(input, numbers_of(&case)).expect("valid JSON");
+        for (name, got) in [
+            ("compact", to_json(&node)),
+            ("pretty", to_pretty_json(&node)),
+            ("raw", to_raw_json(&node)),
+            ("yaml", to_yaml(&node)),
+        ] {
+            results.push((
+                format!("{name} {input}"),
+                field(&case, name).to_string(),
+                shown(got),
+            ));
+        }
+    }
+    check("encoding/json (random)", results);
+}
+
+#[test]
+fn parsing_damaged_json_matches_go() {
+    let results = cases(include_str!("testdata/random_parse_json.jsonl"))
+        .iter()
+        .map(|case| {
+            let input = field(case, "input");
+            let got = shown(from_json(input, Numbers::Float64).and_then(|node| to_json(&node)));
+            (input.to_string(), field(case, "expected").to_string(), got)
+        })
+        .collect();
+    check("json.Unmarshal (random)", results);
 }
 
 #[test]
