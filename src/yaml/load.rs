@@ -35,6 +35,16 @@ const DECODE_DEPTH: usize = 100_000;
 /// `error converting YAML to JSON: yaml: line 1: did not find expected key`.
 pub fn load(text: &str, numbers: Numbers) -> Result<Node, Error> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // libyaml reads U+0085 (NEL) as a line break, exactly like `\n`; saphyr,
+    // following YAML 1.2, does not. (One character for one, so character
+    // positions stay the same.)
+    let with_breaks;
+    let text = if text.contains('\u{85}') {
+        with_breaks = text.replace('\u{85}', "\n");
+        with_breaks.as_str()
+    } else {
+        text
+    };
     let graph = parse_first_document(text).map_err(wrap)?;
     let Some(root) = graph.root else {
         return Ok(Node::Null);
