@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+use crate::action::OutputFormat;
+use crate::kube::ClusterOptions;
+
 /// Where the release lives: shared by the commands that read or change one.
 #[derive(Debug, Args)]
 pub struct ReleaseTarget {
@@ -49,21 +52,33 @@ pub struct TemplateArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Example:\n  tare history -n tars-system -o json")]
 pub struct HistoryArgs {
     #[command(flatten)]
     pub target: ReleaseTarget,
-    /// Output format: table, json or yaml.
-    #[arg(long, short = 'o', default_value = "table")]
-    pub output: String,
+    #[command(flatten)]
+    pub cluster: ClusterOptions,
+    /// Output format, as helm prints it.
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+    /// Show at most this many of the newest revisions.
+    #[arg(long, default_value_t = crate::action::history::DEFAULT_MAX)]
+    pub max: usize,
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Example:\n  tare status -n tars-system")]
 pub struct StatusArgs {
     #[command(flatten)]
     pub target: ReleaseTarget,
-    /// Output format: table, json or yaml.
-    #[arg(long, short = 'o', default_value = "table")]
-    pub output: String,
+    #[command(flatten)]
+    pub cluster: ClusterOptions,
+    /// Output format, as helm prints it.
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+    /// Show this revision instead of the newest one.
+    #[arg(long)]
+    pub revision: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -73,12 +88,21 @@ pub enum GetCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Example:\n  tare get values --all -o json")]
 pub struct GetValuesArgs {
     #[command(flatten)]
     pub target: ReleaseTarget,
+    #[command(flatten)]
+    pub cluster: ClusterOptions,
     /// Print every computed value, not only those the user supplied.
     #[arg(long, short = 'a')]
     pub all: bool,
+    /// Output format, as helm prints it (table: YAML under a header).
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+    /// Read this revision instead of the newest one.
+    #[arg(long)]
+    pub revision: Option<u32>,
 }
 
 #[derive(Debug, Args)]

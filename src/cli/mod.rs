@@ -11,6 +11,7 @@ mod install;
 use std::fmt;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 pub use commands::{
@@ -101,11 +102,56 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::History(args) => {
+            let args = &args;
+            read_release(&args.cluster, &args.target, |store| async move {
+                let name = &args.target.release_name;
+                crate::action::history::run(&store, name, args.max, args.output).await
+            })
+        }
+        Command::Status(args) => {
+            let args = &args;
+            read_release(&args.cluster, &args.target, |store| async move {
+                let name = &args.target.release_name;
+                let client = store.client().clone();
+                crate::action::status::run(&client, &store, name, args.revision, args.output).await
+            })
+        }
+        Command::Get(GetCommand::Values(args)) => {
+            let args = &args;
+            read_release(&args.cluster, &args.target, |store| async move {
+                let name = &args.target.release_name;
+                crate::action::get_values::run(&store, name, args.revision, args.all, args.output)
+                    .await
+            })
+        }
         other => {
             eprintln!("tare {}: not implemented yet", other.name());
             Ok(ExitCode::from(EXIT_USAGE))
         }
     }
+}
+
+/// Runs a read-only release command on a runtime of its own and prints what it returns.
+fn read_release<F, Fut>(
+    cluster: &crate::kube::ClusterOptions,
+    target: &ReleaseTarget,
+    action: F,
+) -> anyhow::Result<ExitCode>
+where
+    F: FnOnce(crate::release::SecretStore) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<String>>,
+{
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let printed = runtime.block_on(async {
+        let client = crate::kube::connect(cluster).await?;
+        action(crate::release::SecretStore::new(client, &target.namespace)).await
+    })?;
+    print!("{printed}");
+    Ok(ExitCode::SUCCESS)
 }
 
 impl Command {

@@ -25,6 +25,7 @@ mod gonum;
 mod json;
 mod load;
 mod resolve;
+mod serde_json_bridge;
 mod split;
 
 #[cfg(test)]
@@ -33,6 +34,7 @@ mod tests;
 pub use emit::to_yaml;
 pub use json::{from_json, to_json, to_pretty_json, to_raw_json};
 pub use load::load;
+pub use serde_json_bridge::{json_from_node, node_from_json};
 pub use split::split_manifests;
 
 use std::fmt;
