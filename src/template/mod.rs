@@ -21,12 +21,14 @@ mod gofmt;
 mod lex;
 mod parse;
 mod set;
+mod sprig;
 mod unicode_tables;
 mod value;
 
 pub use error::TemplateError;
 pub use funcs::{Call, Func, FuncResult, Funcs, Ty};
 pub use set::{MAX_EXEC_DEPTH, MissingKey, TemplateSet};
+pub use sprig::register as register_sprig;
 pub use value::{Map, MapKind, Object, Value};
 
 #[cfg(test)]
