@@ -9,7 +9,6 @@ use std::rc::Rc;
 
 use serde_json::Value as Json;
 
-use super::gofmt;
 use super::*;
 
 fn from_json(j: &Json) -> Value {
