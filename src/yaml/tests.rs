@@ -28,6 +28,9 @@
 //! * `broken_load.jsonl`: small real values files (Helm's own test data)
 //!   with one typical mistake each (a line shifted, a colon or quote lost or
 //!   added, a tab, a stray `- `), through `yaml.Unmarshal`.
+//! * `pretty.jsonl`: the `emit.jsonl`, `random_emit.jsonl` and
+//!   `random_json.jsonl` values through go-yaml v3's encoder with
+//!   `SetIndent(2)` (Helm's `toYamlPretty`, before trimming).
 //! * `key_order.jsonl`: maps with up to 60 digit-heavy keys, through
 //!   `toYaml`, for yaml.v2's key order.
 
@@ -222,6 +225,23 @@ fn key_order_matches_go() {
         all.len()
     );
     check("toYaml key order", results);
+}
+
+#[test]
+fn to_yaml_pretty_matches_go() {
+    let results = cases(include_str!("testdata/pretty.jsonl"))
+        .iter()
+        .map(|case| {
+            let input = field(case, "json");
+            let node = from_json(input, numbers_of(case)).expect("valid JSON");
+            (
+                input.to_string(),
+                field(case, "yaml").to_string(),
+                shown(to_yaml_pretty(&node)),
+            )
+        })
+        .collect();
+    check("toYamlPretty", results);
 }
 
 #[test]
