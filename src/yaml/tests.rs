@@ -1,10 +1,11 @@
 //! Golden tests against Go.
 //!
-//! Every file in `testdata/` was produced by a small Go program using the
-//! exact libraries Helm v4.1.4 links (sigs.k8s.io/yaml v1.6.0,
-//! go.yaml.in/yaml/v2 v2.4.3, Go's encoding/json). Each line is one case as
-//! a JSON object; each test replays the cases and compares byte for byte.
-//! A failure lists every differing case.
+//! Every file in `testdata/` was produced by a throwaway Go program (Go 1.26)
+//! using the exact libraries Helm v4.1.4 links: sigs.k8s.io/yaml v1.6.0,
+//! go.yaml.in/yaml/v2 v2.4.3, go.yaml.in/yaml/v3 v3.0.4 and encoding/json.
+//! Each line is one case as a JSON object holding the input and Go's output;
+//! each test replays the cases and compares byte for byte. A failure lists
+//! every differing case.
 //!
 //! * `load.jsonl`: `input` YAML; `values` is `json.Marshal` of what
 //!   `yaml.Unmarshal` gives (Helm values), `ints` is `yaml.YAMLToJSON`
