@@ -20,7 +20,8 @@ use crate::yaml::{Numbers, json_from_node, load, split_manifests};
 pub enum Resources {
     /// `-o table`: per key, the printed tables.
     Tables(BTreeMap<String, String>),
-    /// `-o json|yaml`: per key, the objects as the API returns them.
+    /// `-o json|yaml`: per key, the objects as the API returns them (the
+    /// related pods of a workload as one `PodList`).
     Objects(BTreeMap<String, Vec<Value>>),
 }
 
@@ -34,7 +35,7 @@ struct Target {
     resource: ApiResource,
     namespace: Option<String>,
     name: String,
-    /// `spec.selector(.matchLabels)` of workloads, for their pods.
+    /// `spec.selector(.matchLabels)` of workloads in the manifest, for their pods.
     pod_selector: Option<BTreeMap<String, String>>,
 }
 
@@ -132,25 +133,27 @@ async fn related_pods(
     let pods = ApiResource::erase::<k8s_openapi::api::core::v1::Pod>(&());
     let api = api(client, &pods, Some(namespace));
     // helm logs a failed lookup of related pods and carries on.
+    let url = format!(
+        "{}?labelSelector={}",
+        api.resource_url(),
+        url_escape(&label_selector)
+    );
     if as_table {
-        let url = format!(
-            "{}?labelSelector={}&includeObject=Object",
-            api.resource_url(),
-            url_escape(&label_selector)
-        );
-        Ok(get_table(client, &url).await.ok().map(|table| vec![table]))
-    } else {
-        let params = kube::api::ListParams::default().labels(&label_selector);
-        match api.list(&params).await {
-            Ok(list) => Ok(Some(
-                list.items
-                    .into_iter()
-                    .map(serde_json::to_value)
-                    .collect::<Result<_, _>>()?,
-            )),
-            Err(_) => Ok(None),
+        let url = format!("{url}&includeObject=Object");
+        return Ok(get_table(client, &url).await.ok().map(|table| vec![table]));
+    }
+    let request = http::Request::get(url).body(Vec::new())?;
+    let Ok(mut list) = client.request::<Value>(request).await else {
+        return Ok(None);
+    };
+    // As client-go's unstructured list: every item says what it is.
+    if let Some(items) = list.get_mut("items").and_then(Value::as_array_mut) {
+        for item in items.iter_mut().filter_map(Value::as_object_mut) {
+            item.insert("apiVersion".into(), "v1".into());
+            item.insert("kind".into(), "Pod".into());
         }
     }
+    Ok(Some(vec![list]))
 }
 
 fn url_escape(text: &str) -> String {
