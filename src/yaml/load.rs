@@ -226,7 +226,11 @@ fn parse_events(text: &str) -> Result<(Graph, Vec<Placed>), Failure> {
             Err(e) if graph.root.is_some() && open.is_empty() && is_after_root(e.info()) => break,
             // The same before the root scalar's event: read the text up to
             // the problem only.
-            Err(e) if open.is_empty() && is_after_root(e.info()) && e.marker().index() > 0 => {
+            Err(e)
+                if open.is_empty()
+                    && is_after_root(e.info())
+                    && content_before(text, offsets.byte(e.marker().index())) =>
+            {
                 return Err(Failure::EndsAt(e.marker().index()));
             }
             Err(e) => {
@@ -250,7 +254,12 @@ fn parse_events(text: &str) -> Result<(Graph, Vec<Placed>), Failure> {
                     last_end
                 };
                 let next_token = next_token_after(text, &mut offsets, from);
-                return Err(Failure::Message(scan_error(text, &e, within, next_token)));
+                let problem = Problem {
+                    within,
+                    after_key,
+                    next_token,
+                };
+                return Err(Failure::Message(scan_error(text, &e, problem)));
             }
         };
         last_end = span.end.index();
@@ -267,6 +276,28 @@ fn parse_events(text: &str) -> Result<(Graph, Vec<Placed>), Failure> {
                 continue;
             }
             Event::Scalar(value, style, anchor, tag) => {
+                // go-yaml's parser wants a key before `:` in a block mapping;
+                // saphyr reads `: x` as an empty key.
+                let at_key = open.last().is_some_and(|&(index, flow)| {
+                    flow.is_none()
+                        && matches!(&graph.nodes[index], Raw::Map(children) if children.len() % 2 == 0)
+                });
+                if at_key
+                    && value.is_empty()
+                    && tag.is_none()
+                    && offsets.char_at(span.start.index()) == Some(':')
+                    && !after_question_mark(text, offsets.byte(span.start.index()))
+                {
+                    let line0 = first_line.saturating_sub(1);
+                    let at = if line0 == 0 {
+                        String::new()
+                    } else {
+                        format!("line {line0}: ")
+                    };
+                    return Err(Failure::Message(format!(
+                        "yaml: {at}did not find expected key"
+                    )));
+                }
                 let kind = match style {
                     ScalarStyle::Plain => Placement::Plain,
                     ScalarStyle::Literal | ScalarStyle::Folded => Placement::Block,
@@ -657,6 +688,39 @@ enum Within {
     FlowSeq,
 }
 
+/// Whether anything but blanks, comments and `---` precedes byte `at`.
+fn content_before(text: &str, at: usize) -> bool {
+    text.get(..at).unwrap_or_default().lines().any(|line| {
+        let line = line.trim();
+        !line.is_empty() && !line.starts_with('#') && line != "---"
+    })
+}
+
+/// Whether the text before byte `at` (skipping blanks, line breaks and
+/// comments) ends with a `?` explicit-key indicator.
+fn after_question_mark(text: &str, at: usize) -> bool {
+    let before = text.get(..at).unwrap_or_default();
+    for line in before.rsplit('\n') {
+        // Drop a comment (a `#` after a blank or at the start).
+        let content = match line
+            .find(" #")
+            .or_else(|| line.starts_with('#').then_some(0))
+        {
+            Some(hash) => &line[..hash],
+            None => line,
+        };
+        let content = content.trim_end_matches([' ', '\t', '\r']);
+        if !content.is_empty() {
+            return content.ends_with('?')
+                && content[..content.len() - 1]
+                    .chars()
+                    .last()
+                    .is_none_or(|c| c == ' ' || c == '\t' || c == '-');
+        }
+    }
+    false
+}
+
 /// The token after the last event, as libyaml would scan it next.
 #[derive(Clone, Copy)]
 enum NextToken {
@@ -716,7 +780,21 @@ fn closing_quote(text: &str, start: usize) -> Option<usize> {
     None
 }
 
-fn scan_error(text: &str, error: &ScanError, within: Within, next_token: NextToken) -> String {
+/// Where the parser was when saphyr gave up.
+#[derive(Clone, Copy)]
+struct Problem {
+    within: Within,
+    /// In a block mapping, right after a key (a value is expected).
+    after_key: bool,
+    next_token: NextToken,
+}
+
+fn scan_error(text: &str, error: &ScanError, problem: Problem) -> String {
+    let Problem {
+        within,
+        after_key,
+        next_token,
+    } = problem;
     let info = strip_context(error.info());
     let mut line0 = error.marker().line().saturating_sub(1);
     // libyaml complains about a misplaced token where the token starts, and
@@ -793,7 +871,16 @@ fn scan_error(text: &str, error: &ScanError, within: Within, next_token: NextTok
             Some(problem) => format!("yaml: line {}: {problem}", line0 + 1),
             None => scanner_message(line0, info),
         },
-        "illegal placement of ':' indicator"
+        // A stray `]` or `}`, or a block entry inside a flow collection:
+        // libyaml finds no node where a value should be, or no next item.
+        "misplaced bracket" | "\"-\" is only valid inside a block"
+            if after_key
+                || matches!(within, Within::FlowMap | Within::FlowSeq | Within::Nothing) =>
+        {
+            parser_problem("did not find expected node content")
+        }
+        "misplaced bracket"
+        | "illegal placement of ':' indicator"
         | "wrongly indented line in block scalar"
         | "invalid trailing content after double-quoted scalar" => match expected_next() {
             Some(problem) => parser_problem(problem),
