@@ -24,8 +24,10 @@ use super::{Error, MAX_DEPTH, Node, Numbers};
 
 const CORE: &str = "tag:yaml.org,2002:";
 
-/// How deep decoding (with aliases expanded) may nest.
-const DECODE_DEPTH: usize = 100_000;
+/// How deep the decoded tree (aliases expanded) may nest. Go has no such
+/// limit, but a deeper tree would overflow the stack of whoever walks or
+/// drops it; no real document comes near.
+const DECODE_DEPTH: usize = MAX_DEPTH;
 
 /// Parses the first YAML document of `text` the way Helm reads values files
 /// and `fromYaml` arguments. An empty stream (or one with only comments)
@@ -1033,7 +1035,7 @@ impl Decoder<'_> {
     }
 
     /// Enters a collection. Expanded aliases may nest far deeper than the
-    /// text; past [`DECODE_DEPTH`] we give up rather than exhaust memory.
+    /// text; past [`DECODE_DEPTH`] we give up.
     fn descend(&mut self) -> Result<(), String> {
         self.depth += 1;
         if self.depth > DECODE_DEPTH {

@@ -403,6 +403,21 @@ fn nesting_is_limited_to_ten_thousand_levels() {
     assert_eq!(to_json(&node).expect("encodes"), ok_json);
     assert!(to_yaml(&node).expect("emits").starts_with("- - - "));
 
+    // Aliases can nest a tree deeper than its text: that is refused too.
+    let mut deep_alias = format!("a0: &a0 {}{}\n", "[".repeat(200), "]".repeat(200));
+    for level in 1..60 {
+        let previous = level - 1;
+        deep_alias.push_str(&format!(
+            "a{level}: &a{level} {}*a{previous}{}\n",
+            "[".repeat(200),
+            "]".repeat(200)
+        ));
+    }
+    assert_eq!(
+        load(&deep_alias, Numbers::Float64).unwrap_err().message(),
+        "error converting YAML to JSON: yaml: exceeded max depth of 10000"
+    );
+
     let mut block = String::new();
     for level in 0..3_000 {
         block.push_str(&" ".repeat(level));
