@@ -93,7 +93,7 @@ pub(super) fn parse_int_base(s: &str, base: u32, allow_prefix: bool) -> Option<i
             Some("0b") => (2, &body[2..], true),
             Some("0o") => (8, &body[2..], true),
             _ if body.len() > 1 && body.starts_with('0') => (8, &body[1..], true),
-            _ => (10, body, false),
+            _ => (10, body, true),
         }
     } else {
         (if base == 0 { 10 } else { base }, body, false)

@@ -101,7 +101,12 @@ pub(super) fn register(f: &mut Funcs) {
         });
     }
     for name in ["deepCopy", "mustDeepCopy"] {
-        def(f, name, &[Ty::Any], |a| Ok(deep_copy(&a[0])));
+        def(f, name, &[Ty::Any], |a| {
+            if a[0].is_nil() {
+                return Err("reflect: call of reflect.Value.Type on zero Value".into());
+            }
+            Ok(deep_copy(&a[0]))
+        });
     }
     def_var(f, "dig", &[], Ty::Any, |a| {
         if a.len() < 3 {

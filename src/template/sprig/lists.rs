@@ -175,7 +175,7 @@ fn chunk(size: i64, l: &[Value]) -> Result<Value, String> {
             let item = usize::try_from(ix)
                 .ok()
                 .and_then(|ix| l.get(ix))
-                .ok_or_else(|| format!("reflect: slice index out of range"))?;
+                .ok_or_else(|| "reflect: slice index out of range".to_string())?;
             part.push(item.clone());
         }
         out.push(Value::list(part));

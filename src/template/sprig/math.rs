@@ -278,7 +278,7 @@ fn apply(a: Dec, b: Dec, op: Op) -> Result<Dec, String> {
         Op::Mul => a.m.checked_mul(b.m).map(|m| Dec { m, e: a.e + b.e }),
         Op::Div => {
             if b.m == 0 {
-                return Err("decimal division by zero".into());
+                return Err("decimal division by 0".into());
             }
             div_round(a, b)
         }

@@ -215,7 +215,8 @@ fn is_empty(v: &Value) -> bool {
 
 /// Go's conversion of a float64 to int64 (amd64: out of range gives MinInt64).
 fn f64_to_i64(f: f64) -> i64 {
-    if f.is_nan() || f >= 9.223_372_036_854_775_807e18 || f < -9.223_372_036_854_775_808e18 {
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if !(-LIMIT..LIMIT).contains(&f) {
         i64::MIN
     } else {
         f as i64
