@@ -3,6 +3,7 @@
 //! The binary is thin (see `cli`); the work lives in modules with one job each.
 
 pub mod action;
+pub mod chart;
 pub mod cli;
 pub mod kube;
 pub mod release;

@@ -32,26 +32,6 @@ pub struct UpgradeArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Example:\n  tare template tars ./chart -f values.yaml --set global.customer=acme"
-)]
-pub struct TemplateArgs {
-    /// Release name used while rendering.
-    pub release_name: String,
-    /// Chart: a directory, a .tgz, an oci:// reference or an https:// URL.
-    pub chart: String,
-    /// Values files, merged in order.
-    #[arg(short = 'f', long = "values")]
-    pub values: Vec<PathBuf>,
-    /// Values on the command line (key=value, Helm's syntax).
-    #[arg(long)]
-    pub set: Vec<String>,
-    /// Namespace to render into.
-    #[arg(long, short = 'n', default_value = "default")]
-    pub namespace: String,
-}
-
-#[derive(Debug, Args)]
 #[command(after_help = "Example:\n  tare history -n tars-system -o json")]
 pub struct HistoryArgs {
     #[command(flatten)]

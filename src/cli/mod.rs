@@ -7,6 +7,7 @@
 mod commands;
 mod duration;
 mod install;
+mod template;
 
 use std::fmt;
 use std::process::ExitCode;
@@ -16,10 +17,11 @@ use clap::{Parser, Subcommand};
 
 pub use commands::{
     ChartCommand, ChartExportArgs, DoctorArgs, GetCommand, GetValuesArgs, HistoryArgs,
-    ReleaseTarget, RollbackArgs, StatusArgs, TemplateArgs, UninstallArgs, UpgradeArgs,
+    ReleaseTarget, RollbackArgs, StatusArgs, UninstallArgs, UpgradeArgs,
 };
 pub use duration::parse_go_duration;
 pub use install::{DEFAULT_PULL_SECRET_NAME, DeploymentMode, InstallArgs, RedisType};
+pub use template::TemplateArgs;
 
 /// Install and upgrade the TARS data plane, with no helm and no kubectl on the machine.
 ///
@@ -93,6 +95,7 @@ pub fn main() -> ExitCode {
 fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Install(args) => install::run(&args),
+        Command::Template(args) => template::run(&args),
         Command::Chart(ChartCommand::Export(args)) => {
             crate::tars::chart::export(&args.destination)?;
             eprintln!(
