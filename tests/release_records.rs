@@ -349,6 +349,16 @@ async fn helm_records_round_trip_through_tare_unchanged() {
     install_and_upgrade("HELM3", &ns.name, "three");
     install_and_upgrade("HELM4", &ns.name, "four");
 
+    let records = store(&ns.name).await.list().await.unwrap();
+    let listed: Vec<(&str, u32)> = records
+        .iter()
+        .map(|r| (r.name.as_str(), r.version))
+        .collect();
+    assert_eq!(
+        listed,
+        [("four", 1), ("four", 2), ("three", 1), ("three", 2)]
+    );
+
     let secrets: Api<Secret> = Api::namespaced(client.clone(), &ns.name);
     let list = secrets
         .list(&ListParams::default().labels("owner=helm"))
@@ -440,6 +450,25 @@ async fn pruning_keeps_the_newest_deployed_revision_as_helm_does() {
         .map(|r| (r.version, r.status()))
         .collect();
     assert_eq!(left, [(1, Status::Superseded), (8, Status::Deployed)]);
+
+    // A record over the Secret size limit is refused before the API call.
+    let mut huge = deployed.clone();
+    huge.version = 9;
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let noise: String = (0..2_000_000)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            char::from(b"0123456789abcdef"[(seed % 16) as usize])
+        })
+        .collect();
+    huge.config.insert("noise".into(), noise.into());
+    let error = store.create(&huge).await.unwrap_err();
+    assert!(
+        format!("{error:#}").contains("more than the 1048576"),
+        "{error:#}"
+    );
 
     let missing = store.history("nothing").await.unwrap_err();
     assert!(

@@ -75,14 +75,16 @@ pub async fn objects(client: &Client, manifest: &str, namespace: &str) -> Result
     let mut objects: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     let mut seen_selectors = Vec::new();
     for target in targets(client, manifest, namespace).await? {
-        let api = api(client, &target.resource, target.namespace.as_deref());
-        let Ok(object) = api.get(&target.name).await else {
+        let url = format!(
+            "{}/{}",
+            api(client, &target.resource, target.namespace.as_deref()).resource_url(),
+            target.name
+        );
+        // The object as the API server wrote it, untouched by typed models.
+        let Ok(object) = get_json(client, &url).await else {
             continue;
         };
-        objects
-            .entry(target.key.clone())
-            .or_default()
-            .push(serde_json::to_value(object)?);
+        objects.entry(target.key.clone()).or_default().push(object);
         if let Some(pods) = related_pods(client, &target, &mut seen_selectors, false).await? {
             objects
                 .entry("v1/Pod(related)".into())
@@ -100,13 +102,17 @@ fn api(client: &Client, resource: &ApiResource, namespace: Option<&str>) -> Api<
     }
 }
 
+async fn get_json(client: &Client, url: &str) -> Result<Value> {
+    let request = http::Request::get(url).body(Vec::new())?;
+    Ok(client.request(request).await?)
+}
+
 async fn get_table(client: &Client, url: &str) -> Result<Value> {
     let mut request = http::Request::get(url).body(Vec::new())?;
     request
         .headers_mut()
         .insert(ACCEPT, HeaderValue::from_static(TABLE_ACCEPT));
-    let table: Value = client.request(request).await?;
-    Ok(table)
+    Ok(client.request(request).await?)
 }
 
 /// The pods of a workload, once per distinct selector (helm's
@@ -142,8 +148,7 @@ async fn related_pods(
         let url = format!("{url}&includeObject=Object");
         return Ok(get_table(client, &url).await.ok().map(|table| vec![table]));
     }
-    let request = http::Request::get(url).body(Vec::new())?;
-    let Ok(mut list) = client.request::<Value>(request).await else {
+    let Ok(mut list) = get_json(client, &url).await else {
         return Ok(None);
     };
     // As client-go's unstructured list: every item says what it is.

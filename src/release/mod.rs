@@ -13,5 +13,5 @@ pub use model::{
     APPLY_METHOD_CSA, APPLY_METHOD_SSA, ChartFile, ChartRecord, Dependency, GoTime, Hook,
     HookExecution, Info, Lock, Maintainer, Metadata, Release, Status, Values,
 };
-pub use store::{NotFound, SECRET_TYPE, SYSTEM_LABELS, SecretStore, secret_name};
+pub use store::{MAX_RECORD_BYTES, NotFound, SECRET_TYPE, SYSTEM_LABELS, SecretStore, secret_name};
 pub use values::computed_values;

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{DeleteParams, ListParams, ObjectMeta, PostParams};
@@ -27,6 +27,9 @@ pub const SYSTEM_LABELS: [&str; 6] = [
     "createdAt",
     "modifiedAt",
 ];
+
+/// The most a Secret's data may hold (the API server refuses more).
+pub const MAX_RECORD_BYTES: usize = 1024 * 1024;
 
 /// `sh.helm.release.v1.<name>.v<revision>`.
 pub fn secret_name(release: &str, revision: u32) -> String {
@@ -317,6 +320,15 @@ impl SecretStore {
         labels.insert("version".into(), release.version.to_string());
         let data = codec::encode(release)
             .with_context(|| format!("cannot encode {}", self.qualified(&name)))?;
+        if data.len() > MAX_RECORD_BYTES {
+            bail!(
+                "release record {} would hold {} bytes, more than the {MAX_RECORD_BYTES} a Secret \
+                 may: the chart's files, the values and the rendered manifests are stored in every \
+                 revision; make them smaller (large files outside templates/ are stored too)",
+                self.qualified(&name),
+                data.len()
+            );
+        }
         Ok(Secret {
             metadata: ObjectMeta {
                 name: Some(name),
