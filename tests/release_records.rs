@@ -39,15 +39,17 @@ fn sorted_resource_blocks(status: &str) -> String {
     let Some((head, rest)) = status.split_once("RESOURCES:\n") else {
         return status.to_string();
     };
-    let (resources, tail) = rest
-        .split_once("\n\nTEST SUITE:")
-        .expect("RESOURCES ends before TEST SUITE");
+    // Then TEST SUITE, or NOTES when no test has run.
+    let end = ["\n\nTEST SUITE:", "\n\nNOTES:"]
+        .iter()
+        .filter_map(|next| rest.find(next))
+        .min()
+        .unwrap_or(rest.len());
+    let (resources, tail) = rest.split_at(end);
+    let resources = resources.strip_prefix("==> ").unwrap_or(resources);
     let mut blocks: Vec<&str> = resources.split("\n==> ").collect();
     blocks.sort_unstable();
-    format!(
-        "{head}RESOURCES:\n{}\n\nTEST SUITE:{tail}",
-        blocks.join("\n==> ")
-    )
+    format!("{head}RESOURCES:\n==> {}{tail}", blocks.join("\n==> "))
 }
 
 /// Compares tare's and helm's output of one command. Live objects age and
@@ -127,49 +129,41 @@ async fn assert_commands_match_helm_v4(namespace: &str, release: &str) {
 }
 
 /// Installs the records chart (with a Deployment, so that status shows
-/// related pods) and upgrades it with new values of every kind.
+/// related pods), upgrades it with new values of every kind and runs its
+/// test hook, so that the record has a `TEST SUITE` to show.
 fn install_and_upgrade(which: &str, namespace: &str, release: &str) {
     let chart = fixture("charts/records");
     let chart = chart.to_str().unwrap();
+    let wait = ["-n", namespace, "--wait", "--timeout", "60s"];
+    let install = [
+        "--set",
+        "deployment.enabled=true",
+        "--set",
+        "message=first <install> & more",
+    ];
     helm(
         which,
-        &[
-            "install",
-            release,
-            chart,
-            "-n",
-            namespace,
-            "--wait",
-            "--timeout",
-            "60s",
-            "--set",
-            "deployment.enabled=true",
-            "--set",
-            "message=first <install> & more",
-        ],
+        &[&["install", release, chart][..], &wait, &install].concat(),
+    );
+    let upgrade = [
+        "--set",
+        "deployment.enabled=true",
+        "--set",
+        "nested.port=9090",
+        "--set",
+        "nested.unset=null",
+        "--set-string",
+        "x=1",
+        "--set-json",
+        r#"j={"a":[1,2.5,1e21]}"#,
+    ];
+    helm(
+        which,
+        &[&["upgrade", release, chart][..], &wait, &upgrade].concat(),
     );
     helm(
         which,
-        &[
-            "upgrade",
-            release,
-            chart,
-            "-n",
-            namespace,
-            "--wait",
-            "--timeout",
-            "60s",
-            "--set",
-            "deployment.enabled=true",
-            "--set",
-            "nested.port=9090",
-            "--set",
-            "nested.unset=null",
-            "--set-string",
-            "x=1",
-            "--set-json",
-            r#"j={"a":[1,2.5,1e21]}"#,
-        ],
+        &["test", release, "-n", namespace, "--timeout", "60s"],
     );
 }
 
@@ -191,7 +185,9 @@ async fn a_helm_v4_release_reads_the_same_in_tare() {
         history[1].config["nested"],
         json!({"port": 9090, "unset": null})
     );
-    assert_eq!(history[1].hooks[0].events, ["post-install", "post-upgrade"]);
+    let events: Vec<&[String]> = history[1].hooks.iter().map(|h| &h.events[..]).collect();
+    assert_eq!(events, [&["post-install", "post-upgrade"][..], &["test"]]);
+    assert_eq!(history[1].hooks[1].last_run.phase, "Succeeded");
     let chart = history[1].chart.as_ref().unwrap();
     assert!(chart.schema.as_ref().unwrap().starts_with(b"{"));
     assert!(chart.modtime.is_some(), "v4 stores the chart's modtime");
