@@ -106,7 +106,7 @@ const TOO_LARGE: usize = 1_000_000;
 
 /// Containers nested deeper than this print as `...`: Go would overflow its stack
 /// on a map that contains itself; we must not.
-const MAX_PRINT_DEPTH: usize = 10_000;
+const MAX_PRINT_DEPTH: usize = 1_000;
 
 impl Printer {
     fn write_padding(&mut self, n: usize) {

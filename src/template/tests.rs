@@ -372,3 +372,139 @@ fn set_mutates_shared_maps() {
     assert_eq!(set.execute("a", Value::Map(root)), Ok("1.5".into()));
     assert!(values.get("k").is_some());
 }
+
+/// A tiny deterministic generator, so failures reproduce.
+struct Lcg(u64);
+
+impl Lcg {
+    fn pick<'t>(&mut self, items: &[&'t str]) -> &'t str {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        items[(self.0 >> 33) as usize % items.len()]
+    }
+}
+
+#[test]
+fn random_templates_never_panic() {
+    let fragments = [
+        "{{",
+        "}}",
+        "{{-",
+        "-}}",
+        " ",
+        "\n",
+        ".",
+        ".m",
+        ".m.c",
+        ".list",
+        ".s",
+        ".n",
+        ".missing",
+        "$",
+        "$x",
+        "$x :=",
+        "$x =",
+        ",",
+        "|",
+        "(",
+        ")",
+        "if",
+        "else",
+        "end",
+        "range",
+        "with",
+        "define \"d\"",
+        "template \"d\"",
+        "block \"b\" .",
+        "break",
+        "continue",
+        "nil",
+        "true",
+        "1",
+        "-2",
+        "0x1F",
+        "1.5e3",
+        "'a'",
+        "\"s\"",
+        "`r`",
+        "/*",
+        "*/",
+        "printf \"%d%s%v\"",
+        "index",
+        "slice",
+        "len",
+        "eq",
+        "lt",
+        "and",
+        "or",
+        "not",
+        "print",
+        "call",
+        "html",
+        "js",
+        "urlquery",
+        "upper",
+        "repeat",
+        "dict \"a\"",
+        "list",
+        "first",
+        "keys",
+        "typeOf",
+        "i64",
+        "f64",
+        "failf",
+        "x",
+        "é",
+        "\\",
+        "\"",
+        "'",
+        "`",
+        ":",
+        "=",
+    ];
+    let data = from_json(&serde_json::json!({
+        "s": "str", "n": 3, "list": [1, "a", null, [2]], "m": {"c": {"d": 1}}, "nul": null
+    }));
+    let mut rng = Lcg(42);
+    let mut parsed = 0;
+    for _ in 0..20_000 {
+        let len = 1 + rng
+            .pick(&["1", "2", "4", "8", "16", "24"])
+            .parse::<usize>()
+            .unwrap_or(1);
+        // Half the cases are well-formed actions around random words, so that
+        // execution gets exercised, not just parse errors.
+        let structured = rng.pick(&["a", "b"]) == "a";
+        let src: String = (0..len)
+            .map(|_| {
+                if structured {
+                    let words: Vec<&str> = (0..3).map(|_| rng.pick(&fragments)).collect();
+                    format!("{{{{ {} }}}}", words.join(" "))
+                } else {
+                    rng.pick(&fragments).to_string()
+                }
+            })
+            .collect();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut set = TemplateSet::new("gotpl", test_funcs());
+            set.set_missing_key(MissingKey::Zero);
+            set.set_max_depth(20);
+            let ok = set.parse("t", &src).is_ok();
+            if ok {
+                let _ = set.execute("t", data.clone());
+                let _ = set.execute("d", data.clone());
+            }
+            ok
+        }));
+        match outcome {
+            Ok(ok) => parsed += usize::from(ok),
+            Err(_) => panic!("panicked on {src:?}"),
+        }
+    }
+    assert!(
+        parsed > 5_000,
+        "only {parsed} templates parsed: the generator is too random"
+    );
+}
