@@ -90,7 +90,7 @@ fn is_newline(c: u8) -> bool {
 }
 
 /// `base64.StdEncoding.DecodeString`; the error is the offset Go reports.
-fn b64_decode(src: &[u8]) -> Result<Vec<u8>, usize> {
+pub(super) fn b64_decode(src: &[u8]) -> Result<Vec<u8>, usize> {
     let mut out = Vec::with_capacity(src.len() / 4 * 3);
     let mut si = 0;
     loop {

@@ -77,3 +77,99 @@ fn matches_go_sprig() {
         failures.join("\n")
     );
 }
+
+/// Runs a template whose output is a list of PEM texts joined by `|`.
+fn pems(tpl: &str) -> Vec<String> {
+    render(tpl, Value::Map(Map::default()))
+        .unwrap_or_else(|e| panic!("{tpl}: {e}"))
+        .split('|')
+        .map(str::to_string)
+        .collect()
+}
+
+fn cert_der(pem: &str) -> Vec<u8> {
+    let (_, doc) = x509_parser::pem::parse_x509_pem(pem.as_bytes())
+        .unwrap_or_else(|e| panic!("not a PEM certificate: {e}\n{pem}"));
+    assert_eq!(doc.label, "CERTIFICATE");
+    doc.contents
+}
+
+#[test]
+fn generated_certificates_have_sprigs_fields() {
+    use x509_parser::prelude::*;
+    let out = pems(
+        r#"{{ $ca := genCA "my-ca" 365 }}{{ $leaf := genSignedCert "leaf.svc" (list "10.0.0.1") (list "leaf.svc" "leaf.svc.cluster.local") 30 $ca }}{{ $ca.Cert }}|{{ $ca.Key }}|{{ $leaf.Cert }}|{{ $leaf.Key }}"#,
+    );
+    let ca_der = cert_der(&out[0]);
+    let (_, ca) = X509Certificate::from_der(&ca_der).unwrap_or_else(|e| panic!("{e}"));
+    assert!(ca.is_ca());
+    let cn: Vec<_> = ca
+        .subject()
+        .iter_common_name()
+        .filter_map(|c| c.as_str().ok())
+        .collect();
+    assert_eq!(cn, ["my-ca"]);
+    let days = (ca.validity().not_after.timestamp() - ca.validity().not_before.timestamp()) / 86400;
+    assert_eq!(days, 365);
+    assert!(out[1].starts_with("-----BEGIN RSA PRIVATE KEY-----\n"));
+    assert!(out[1].ends_with("-----END RSA PRIVATE KEY-----\n"));
+
+    let leaf_der = cert_der(&out[2]);
+    let (_, leaf) = X509Certificate::from_der(&leaf_der).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!leaf.is_ca());
+    assert_eq!(leaf.issuer(), ca.subject());
+    assert!(leaf.verify_signature(Some(ca.public_key())).is_ok());
+    let san = leaf
+        .subject_alternative_name()
+        .ok()
+        .flatten()
+        .map(|s| format!("{:?}", s.value.general_names))
+        .unwrap_or_default();
+    assert!(san.starts_with("[DNSName"), "{san}");
+    assert!(
+        san.contains("leaf.svc.cluster.local") && san.contains("[10, 0, 0, 1]"),
+        "{san}"
+    );
+    let ext = leaf
+        .extended_key_usage()
+        .ok()
+        .flatten()
+        .map(|e| e.value.clone());
+    assert!(ext.is_some_and(|e| e.server_auth && e.client_auth));
+    assert!(out[3].starts_with("-----BEGIN RSA PRIVATE KEY-----\n"));
+}
+
+#[test]
+fn generated_keys_have_go_pem_types() {
+    let out = pems(
+        r#"{{ genPrivateKey "rsa" }}|{{ genPrivateKey "ecdsa" }}|{{ genPrivateKey "ed25519" }}"#,
+    );
+    assert!(out[0].starts_with("-----BEGIN RSA PRIVATE KEY-----\n"));
+    let body: String = out[0].lines().filter(|l| !l.starts_with("-----")).collect();
+    assert!(out[0].lines().all(|l| l.len() <= 64));
+    // A 4096-bit PKCS #1 key is a little over 2.3 KB of DER.
+    assert!((3100..3300).contains(&body.len()), "{}", body.len());
+    assert!(out[1].starts_with("-----BEGIN EC PRIVATE KEY-----\n"));
+    assert!(out[2].starts_with("-----BEGIN PRIVATE KEY-----\n"));
+    let self_signed = pems(&format!(
+        "{{{{ (genSelfSignedCertWithKey \"x\" nil nil 1 {:?}).Cert }}}}",
+        out[0]
+    ));
+    assert!(!cert_der(&self_signed[0]).is_empty());
+}
+
+#[test]
+fn bcrypt_hashes_verify() {
+    let out = render(r#"{{ htpasswd "admin" "s3cret" }}"#, Value::Nil).unwrap_or_default();
+    let hash = out.strip_prefix("admin:").unwrap_or_default();
+    assert!(hash.starts_with("$2a$10$"), "{out}");
+    assert!(bcrypt::verify("s3cret", hash).unwrap_or(false));
+}
+
+#[test]
+fn now_prints_like_go() {
+    let out = render("{{ now }}|{{ now | date \"2006\" }}", Value::Nil).unwrap_or_default();
+    let (t, year) = out.split_once('|').unwrap_or_default();
+    // 2026-11-21 06:30:10.123456789 +0000 UTC m=+0.000012345
+    assert!(t.starts_with(year) && t.contains(" m=+"), "{out}");
+}
