@@ -402,13 +402,35 @@ async fn pruning_keeps_the_newest_deployed_revision_as_helm_does() {
             for version in versions {
                 let mut failed = deployed.clone();
                 failed.version = version;
-                failed.set_status(Status::Failed, "Upgrade \"smoke\" failed: on purpose");
+                // A description over several lines, with wide characters:
+                // helm's table spreads it over lines and pads by width.
+                failed.set_status(
+                    Status::Failed,
+                    format!(
+                        "Upgrade \"smoke\" failed: on purpose {version}\n\tsee 日本 <docs> & more"
+                    ),
+                );
                 store.create(&failed).await.unwrap();
             }
         }
     };
     write_failures([2, 3, 4]).await;
     assert_eq!(store.last("smoke").await.unwrap().version, 4);
+    for output in ["table", "json", "yaml"] {
+        assert_same(
+            &[
+                "history",
+                "-n",
+                &ns.name,
+                "--release-name",
+                "smoke",
+                "-o",
+                output,
+            ],
+            &["history", "smoke", "-n", &ns.name, "-o", output],
+        )
+        .await;
+    }
     assert_eq!(store.prune("smoke", 2).await.unwrap(), [2, 3, 4]);
     let left: Vec<u32> = store
         .history("smoke")

@@ -43,7 +43,9 @@ pub fn yaml<T: Serialize + ?Sized>(value: &T) -> Result<String> {
 }
 
 /// A `gosuri/uitable` table with helm's settings (tab separator, no
-/// wrapping): every cell padded to its column's widest line, multi-line cells
+/// wrapping). A column is as wide as its widest line; every cell is then
+/// resized to that width as a whole (so a cell over several lines is usually
+/// cut to one line ending in `...`), and what still holds line breaks is
 /// spread over several lines. `output.EncodeTable` adds the final newline.
 #[derive(Default)]
 pub struct Table {
@@ -72,16 +74,21 @@ impl Table {
         }
         let mut lines = Vec::new();
         for row in &self.rows {
-            let height = row.iter().map(|c| c.split('\n').count()).max().unwrap_or(1);
-            let split: Vec<Vec<&str>> = row.iter().map(|c| c.split('\n').collect()).collect();
+            let resized: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .map(|(cell, &width)| resize(cell, width))
+                .collect();
+            let split: Vec<Vec<&str>> = resized.iter().map(|c| c.split('\n').collect()).collect();
+            let height = split.iter().map(Vec::len).max().unwrap_or(1);
             for line in 0..height {
                 let cells: Vec<String> = split
                     .iter()
-                    .enumerate()
-                    .map(|(i, parts)| match parts.get(line) {
-                        Some(text) => pad_right(text, widths[i]),
+                    .zip(&widths)
+                    .map(|(parts, &width)| match parts.get(line) {
+                        Some(text) => resize(text, width),
                         // uitable's empty cell: PadLeft(" ", width)
-                        None => " ".repeat(widths[i].max(1)),
+                        None => " ".repeat(width.max(1)),
                     })
                     .collect();
                 lines.push(cells.join("\t"));
@@ -93,12 +100,29 @@ impl Table {
     }
 }
 
-fn pad_right(text: &str, width: usize) -> String {
+/// uitable's `strutil.Resize` (left-aligned): pads with spaces to `width`,
+/// or cuts to `width - 3` columns and appends `...`. Width 0 leaves the text.
+fn resize(text: &str, width: usize) -> String {
     let have = display_width(text);
-    let mut out = text.to_string();
-    if width > have {
-        out.extend(std::iter::repeat_n(' ', width - have));
+    if width == 0 || have == width {
+        return text.to_string();
     }
+    if have < width {
+        let mut out = text.to_string();
+        out.extend(std::iter::repeat_n(' ', width - have));
+        return out;
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        out.push(c);
+        let w = char_width(c);
+        if used + w + 3 >= width {
+            break;
+        }
+        used += w;
+    }
+    out.push_str("...");
     out
 }
 
@@ -112,7 +136,8 @@ fn char_width(c: char) -> usize {
     let c = c as u32;
     match c {
         0..=0x1f | 0x7f..=0x9f => 0,
-        0x300..=0x36f | 0x200b..=0x200f | 0xfe00..=0xfe0f | 0x20d0..=0x20ff => 0,
+        0xad | 0x200b..=0x200f | 0x2028..=0x202e | 0x206a..=0x206f | 0xfeff => 0,
+        0x300..=0x36f | 0xfe00..=0xfe0f | 0x20d0..=0x20ff => 0,
         0x1100..=0x115f
         | 0x2e80..=0x303e
         | 0x3041..=0x33ff
@@ -143,13 +168,17 @@ mod tests {
         table.add_row(["REVISION", "STATUS", "DESCRIPTION"]);
         table.add_row(["1", "deployed", "Install complete"]);
         table.add_row(["10", "failed", "line one\nline two is longer"]);
+        table.add_row(["11", "failed", "a\nb"]);
         assert_eq!(
             table.render(),
             "REVISION\tSTATUS  \tDESCRIPTION       \n\
              1       \tdeployed\tInstall complete  \n\
              10      \tfailed  \tline one          \n\
-             \x20       \t        \tline two is longer\n"
+             \x20       \t        \tline tw...        \n\
+             11      \tfailed  \ta                 \n\
+             \x20       \t        \tb                 \n"
         );
+        assert_eq!(resize("日本語です", 7), "日本...");
     }
 
     #[test]
