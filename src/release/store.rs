@@ -88,6 +88,7 @@ pub struct SecretStore {
 }
 
 impl SecretStore {
+    /// The store of `namespace` (the release namespace: helm's `-n`).
     pub fn new(client: Client, namespace: impl Into<String>) -> SecretStore {
         SecretStore {
             client,
@@ -112,6 +113,9 @@ impl SecretStore {
     }
 
     /// Every revision of `name`, oldest first. [`NotFound::Release`] when none.
+    ///
+    /// A record that does not decode is an error naming its Secret (helm
+    /// skips such records silently; tare would rather not miscount revisions).
     pub async fn history(&self, name: &str) -> Result<Vec<Release>> {
         let releases = self
             .query(&format!("name={name},owner=helm"))
