@@ -70,6 +70,7 @@ fn render_run(
         i += 1;
     }
     let chart = chart::load(&case_dir.join("chart")).map_err(|e| e.to_string())?;
+    chart::check_dependencies(&chart).map_err(|e| e.to_string())?;
     let user = values.user_values().map_err(|e| e.to_string())?;
     let rendered = chart::render(&chart, &user, &options).map_err(|e| e.to_string())?;
     rendered

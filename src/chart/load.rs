@@ -233,6 +233,25 @@ pub(crate) fn load_files(files: Vec<File>) -> Result<Chart, Error> {
     Ok(chart)
 }
 
+/// helm's `CheckDependencies` (run by `template` and `install` before
+/// rendering): every dependency listed in `Chart.yaml` must be in `charts/`.
+pub fn check_dependencies(chart: &Chart) -> Result<(), Error> {
+    let missing: Vec<&str> = chart
+        .metadata
+        .dependencies
+        .iter()
+        .filter(|req| !chart.dependencies.iter().any(|d| d.name() == req.name))
+        .map(|req| req.name.as_str())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Error::new(format!(
+        "an error occurred while checking for chart dependencies. You may need to run `helm dependency build` to fetch missing dependencies: found in Chart.yaml, but missing in charts/ directory: {}",
+        missing.join(", ")
+    )))
+}
+
 fn validate(md: &Metadata) -> Result<(), String> {
     if md.api_version.is_empty() {
         return Err("chart.metadata.apiVersion is required".into());

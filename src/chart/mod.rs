@@ -25,7 +25,7 @@ mod values;
 
 use std::fmt;
 
-pub use load::{load, load_archive, load_dir};
+pub use load::{check_dependencies, load, load_archive, load_dir};
 pub use model::{Chart, Dependency, File, ImportValue, Maintainer, Metadata};
 pub use output::{Hook, Manifest, PrintOptions, Rendered};
 pub use render::{RenderOptions, render};

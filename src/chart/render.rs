@@ -268,7 +268,7 @@ fn collect(
         .collect();
     let subcharts = Map::new(MapKind::Any);
     let data = Map::from_entries(
-        MapKind::Any,
+        MapKind::HelmValues,
         BTreeMap::from([
             ("Chart".to_string(), chart_value(&chart.metadata, is_root)),
             (

@@ -88,6 +88,7 @@ pub fn run(args: &TemplateArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let chart = chart::load(Path::new(chart_ref))?;
+    chart::check_dependencies(&chart)?;
     let values = ValueOptions {
         value_files: args.values.clone(),
         values: args.set.clone(),
