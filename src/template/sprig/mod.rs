@@ -18,6 +18,7 @@ mod dates;
 mod defaults;
 mod dicts;
 mod encoding;
+mod json;
 mod lists;
 mod math;
 mod network;
@@ -42,6 +43,7 @@ pub fn register(funcs: &mut Funcs) {
     math::register(funcs);
     reflection::register(funcs);
     encoding::register(funcs);
+    json::register(funcs);
     paths::register(funcs);
     regex::register(funcs);
     semver::register(funcs);
