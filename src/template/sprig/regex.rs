@@ -19,7 +19,7 @@ fn compile(expr: &str) -> Result<Regex, String> {
     if let Some(re) = CACHE.with(|c| c.borrow().get(expr).cloned()) {
         return Ok(re);
     }
-    let re = Regex::new(expr).map_err(|e| go_error(expr, &e))?;
+    let re = Regex::new(&ascii_classes(expr)).map_err(|e| go_error(expr, &e))?;
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() > 256 {
@@ -28,6 +28,74 @@ fn compile(expr: &str) -> Result<Regex, String> {
         c.insert(expr.to_string(), re.clone());
     });
     Ok(re)
+}
+
+/// Go's `\\d`, `\\w`, `\\s` and `\\b` are ASCII-only; the `regex` crate's are
+/// Unicode-aware. Spell them out as ASCII classes.
+fn ascii_classes(expr: &str) -> String {
+    let mut out = String::with_capacity(expr.len() + 16);
+    let mut in_class = false;
+    let mut chars = expr.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let Some(next) = chars.next() else {
+                    out.push(c);
+                    break;
+                };
+                let (set, negated) = match next {
+                    'd' => ("0-9", false),
+                    'D' => ("0-9", true),
+                    'w' => ("0-9A-Za-z_", false),
+                    'W' => ("0-9A-Za-z_", true),
+                    's' => ("\\t\\n\\f\\r ", false),
+                    'S' => ("\\t\\n\\f\\r ", true),
+                    'b' | 'B' if !in_class => {
+                        out.push_str(&format!("(?-u:\\{next})"));
+                        continue;
+                    }
+                    _ => {
+                        out.push(c);
+                        out.push(next);
+                        continue;
+                    }
+                };
+                match (in_class, negated) {
+                    (false, false) => out.push_str(&format!("[{set}]")),
+                    (false, true) => out.push_str(&format!("[^{set}]")),
+                    (true, false) => out.push_str(set),
+                    (true, true) => out.push_str(&format!("[^{set}]")),
+                }
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+                if chars.peek() == Some(&'^') {
+                    out.push('^');
+                    chars.next();
+                }
+                if chars.peek() == Some(&']') {
+                    out.push_str("\\]");
+                    chars.next();
+                }
+            }
+            '[' if chars.peek() == Some(&':') => {
+                out.push(c);
+                for d in chars.by_ref() {
+                    out.push(d);
+                    if d == ']' {
+                        break;
+                    }
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Go's wording for the usual syntax errors.

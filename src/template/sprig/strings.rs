@@ -349,6 +349,9 @@ pub(super) fn go_upper(c: char) -> char {
 }
 
 pub(super) fn go_lower(c: char) -> char {
+    if c == 'İ' {
+        return 'i';
+    }
     single(c.to_lowercase(), c)
 }
 
