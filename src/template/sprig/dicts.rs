@@ -93,7 +93,7 @@ pub(super) fn register(f: &mut Funcs) {
             if let Some(d) = as_map(&dst) {
                 for src in &a[1..] {
                     if let Some(sm) = as_map(src) {
-                        merge_maps(&d, &sm, overwrite);
+                        merge_maps(&d, &sm, overwrite, 0);
                     }
                 }
             }
@@ -105,7 +105,7 @@ pub(super) fn register(f: &mut Funcs) {
             if a[0].is_nil() {
                 return Err("reflect: call of reflect.Value.Type on zero Value".into());
             }
-            Ok(deep_copy(&a[0]))
+            deep_copy(&a[0], 0)
         });
     }
     def_var(f, "dig", &[], Ty::Any, |a| {
@@ -157,7 +157,10 @@ fn mergo_empty(v: Option<&Value>) -> bool {
 
 /// mergo's `deepMerge` of two `map[string]interface {}`, as `mergo.Merge`
 /// (`overwrite == false`) and `mergo.MergeWithOverwrite` run it.
-fn merge_maps(dst: &Map, src: &Map, overwrite: bool) {
+fn merge_maps(dst: &Map, src: &Map, overwrite: bool, depth: usize) {
+    if depth > super::MAX_NESTING {
+        return;
+    }
     for (key, sv) in src.snapshot() {
         let dv = dst.get(&key);
         if sv.is_nil() {
@@ -169,7 +172,7 @@ fn merge_maps(dst: &Map, src: &Map, overwrite: bool) {
         let src_is_list = as_list(&sv).is_some();
         let src_is_map = matches!(sv, Value::Map(_));
         if let (Value::Map(sm), Some(Value::Map(dm))) = (&sv, &dv) {
-            merge_maps(dm, sm, overwrite);
+            merge_maps(dm, sm, overwrite, depth + 1);
         } else if src_is_list {
             let mut slice = match &dv {
                 Some(v) if !v.is_nil() => v.clone(),
@@ -195,27 +198,27 @@ fn merge_maps(dst: &Map, src: &Map, overwrite: bool) {
 }
 
 /// copystructure's `Copy`: maps and slices are copied all the way down.
-pub(super) fn deep_copy(v: &Value) -> Value {
-    match v {
-        Value::List(l) => Value::list(l.iter().map(deep_copy).collect()),
+pub(super) fn deep_copy(v: &Value, depth: usize) -> Result<Value, String> {
+    if depth > super::MAX_NESTING {
+        return Err("deepCopy error: value nests too deeply".into());
+    }
+    let copy_all = |items: &[Value]| -> Result<Vec<Value>, String> {
+        items.iter().map(|x| deep_copy(x, depth + 1)).collect()
+    };
+    Ok(match v {
+        Value::List(l) => Value::list(copy_all(l)?),
         Value::Map(m) => Value::Map(Map::from_entries(
             m.kind(),
             m.snapshot()
                 .into_iter()
-                .map(|(k, v)| (k, deep_copy(&v)))
-                .collect(),
+                .map(|(k, x)| Ok((k, deep_copy(&x, depth + 1)?)))
+                .collect::<Result<_, String>>()?,
         )),
-        Value::Object(o) => match (o.underlying(), o.type_name()) {
-            (Some(Value::List(l)), name) => {
-                let items = l.iter().map(deep_copy).collect();
-                match name.as_str() {
-                    "[]string" => typed_list("[]string", items),
-                    "[]int" => typed_list("[]int", items),
-                    _ => v.clone(),
-                }
-            }
+        Value::Object(o) => match (o.underlying(), o.type_name().as_str()) {
+            (Some(Value::List(l)), "[]string") => typed_list("[]string", copy_all(&l)?),
+            (Some(Value::List(l)), "[]int") => typed_list("[]int", copy_all(&l)?),
             _ => v.clone(),
         },
         other => other.clone(),
-    }
+    })
 }

@@ -29,16 +29,19 @@ pub(super) fn register(f: &mut Funcs) {
     });
 }
 
-/// How deep a value may nest; Go's encoder would exhaust its stack first.
-const MAX_DEPTH: usize = 500;
-
 fn encode(v: &Value, writer: fn(&Node) -> Result<String, yaml::Error>) -> Result<String, String> {
-    let node = to_node(v, &mut Vec::new())?;
+    let node = to_node(v, &mut Vec::new(), 0)?;
     writer(&node).map_err(|e| e.to_string())
 }
 
 /// `path` holds the maps being encoded: meeting one again is a cycle.
-fn to_node(v: &Value, path: &mut Vec<Map>) -> Result<Node, String> {
+fn to_node(v: &Value, path: &mut Vec<Map>, depth: usize) -> Result<Node, String> {
+    if depth > super::MAX_NESTING {
+        return Err(format!(
+            "json: unsupported value: encountered a cycle via {}",
+            v.type_name()
+        ));
+    }
     Ok(match v {
         Value::Nil => Node::Null,
         Value::Bool(b) => Node::Bool(*b),
@@ -48,16 +51,16 @@ fn to_node(v: &Value, path: &mut Vec<Map>) -> Result<Node, String> {
         Value::List(items) => Node::Seq(
             items
                 .iter()
-                .map(|x| to_node(x, path))
+                .map(|x| to_node(x, path, depth + 1))
                 .collect::<Result<_, _>>()?,
         ),
-        Value::Map(m) => map_node(v, m, path)?,
+        Value::Map(m) => map_node(v, m, path, depth)?,
         Value::Object(o) => {
             if let Some(items) = as_list(v) {
-                return to_node(&Value::List(items), path);
+                return to_node(&Value::List(items), path, depth + 1);
             }
             if let Some(inner) = o.underlying() {
-                return to_node(&inner, path);
+                return to_node(&inner, path, depth + 1);
             }
             if let Some(text) = o.stringer() {
                 return Ok(Node::Str(text));
@@ -65,15 +68,15 @@ fn to_node(v: &Value, path: &mut Vec<Map>) -> Result<Node, String> {
             Node::Map(
                 o.struct_fields()
                     .iter()
-                    .map(|(k, x)| Ok((k.clone(), to_node(x, path)?)))
+                    .map(|(k, x)| Ok((k.clone(), to_node(x, path, depth + 1)?)))
                     .collect::<Result<_, String>>()?,
             )
         }
     })
 }
 
-fn map_node(v: &Value, m: &Map, path: &mut Vec<Map>) -> Result<Node, String> {
-    if path.len() > MAX_DEPTH || path.iter().any(|p| p.same(m)) {
+fn map_node(v: &Value, m: &Map, path: &mut Vec<Map>, depth: usize) -> Result<Node, String> {
+    if path.iter().any(|p| p.same(m)) {
         return Err(format!(
             "json: unsupported value: encountered a cycle via {}",
             v.type_name()
@@ -83,7 +86,7 @@ fn map_node(v: &Value, m: &Map, path: &mut Vec<Map>) -> Result<Node, String> {
     let entries = m
         .snapshot()
         .iter()
-        .map(|(k, x)| Ok((k.clone(), to_node(x, path)?)))
+        .map(|(k, x)| Ok((k.clone(), to_node(x, path, depth + 1)?)))
         .collect::<Result<_, String>>();
     path.pop();
     Ok(Node::Map(entries?))

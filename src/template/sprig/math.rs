@@ -248,10 +248,14 @@ fn div_round(a: Dec, b: Dec) -> Option<Dec> {
     } else {
         (a.m, b.m.checked_mul(pow10((-k) as u32)?)?)
     };
-    let q = num / den;
-    let r = num % den;
+    let q = num.checked_div(den)?;
+    let r = num.checked_rem(den)?;
     let q = if r.unsigned_abs().checked_mul(2)? >= den.unsigned_abs() {
-        if (num < 0) != (den < 0) { q - 1 } else { q + 1 }
+        if (num < 0) != (den < 0) {
+            q.checked_sub(1)?
+        } else {
+            q.checked_add(1)?
+        }
     } else {
         q
     };

@@ -225,6 +225,11 @@ fn f64_to_i64(f: f64) -> i64 {
     }
 }
 
+/// How deep the recursive helpers (deep copy, deep equality, merging, JSON)
+/// follow nested values. Go's growable stacks go further; ours stop here
+/// rather than overflow, which also ends self-referencing maps.
+const MAX_NESTING: usize = 200;
+
 /// Go's runtime error for an integer division by zero.
 const DIV_ZERO: &str = "runtime error: integer divide by zero";
 

@@ -29,6 +29,16 @@ fn type_of(v: &Value) -> String {
 
 /// `reflect.DeepEqual`: same Go types, equal contents.
 pub(super) fn deep_equal(a: &Value, b: &Value) -> bool {
+    deep_equal_at(a, b, 0)
+}
+
+/// Past [`super::MAX_NESTING`] levels two values count as equal, as Go's
+/// `DeepEqual` does when it finds a cycle.
+fn deep_equal_at(a: &Value, b: &Value, depth: usize) -> bool {
+    if depth > super::MAX_NESTING {
+        return true;
+    }
+    let deep_equal = |p: &Value, q: &Value| deep_equal_at(p, q, depth + 1);
     match (a, b) {
         (Value::Nil, Value::Nil) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,

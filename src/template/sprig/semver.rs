@@ -271,7 +271,7 @@ impl Object for VersionObj {
             "IncPatch" => {
                 let mut n = v.clone();
                 if n.pre.is_empty() {
-                    n.patch += 1;
+                    n.patch = n.patch.wrapping_add(1);
                 }
                 n.pre.clear();
                 n.metadata.clear();
@@ -282,7 +282,7 @@ impl Object for VersionObj {
                 n.pre.clear();
                 n.metadata.clear();
                 n.patch = 0;
-                n.minor += 1;
+                n.minor = n.minor.wrapping_add(1);
                 value(n.renamed(v_prefix).into_value(false))
             }
             "IncMajor" => {
@@ -291,7 +291,7 @@ impl Object for VersionObj {
                 n.metadata.clear();
                 n.patch = 0;
                 n.minor = 0;
-                n.major += 1;
+                n.major = n.major.wrapping_add(1);
                 value(n.renamed(v_prefix).into_value(false))
             }
             "Compare" => Func::new(&[Ty::Any], move |_, a| {

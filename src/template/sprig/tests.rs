@@ -173,3 +173,20 @@ fn now_prints_like_go() {
     // 2026-11-21 06:30:10.123456789 +0000 UTC m=+0.000012345
     assert!(t.starts_with(year) && t.contains(" m=+"), "{out}");
 }
+
+#[test]
+fn self_referencing_maps_end_in_errors_not_crashes() {
+    let tpl = r#"{{ $d := dict "a" 1 }}{{ $_ := set $d "self" $d }}{{ deepEqual $d $d }} {{ $_ := merge $d $d }}{{ len $d }} {{ deepCopy $d | len }}"#;
+    let got = render(tpl, Value::Nil);
+    assert!(
+        got.as_ref().is_err_and(|e| e.contains("nests too deeply")),
+        "{got:?}"
+    );
+    let lists = r#"{{ $l := list 1 }}{{ range until 3000 }}{{ $l = list $l }}{{ end }}{{ toRawJson $l | len }}"#;
+    let got = render(lists, Value::Nil);
+    assert!(
+        got.as_ref()
+            .is_err_and(|e| e.contains("json: unsupported value")),
+        "{got:?}"
+    );
+}
