@@ -797,3 +797,124 @@ impl<'a> Exec<'a> {
         )))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! How templates behave, one construct at a time. Every expectation was
+    //! checked against Go 1.26's `text/template` with the same data and options.
+
+    use super::super::{Funcs, Map, MissingKey, TemplateSet, Value};
+
+    /// Helm's setup: `missingkey=zero`, data `{s: "str", n: 3.0, list: [1, "a"], m: {a: 1}}`.
+    fn run(src: &str) -> Result<String, String> {
+        let mut set = TemplateSet::new("gotpl", Funcs::new());
+        set.set_missing_key(MissingKey::Zero);
+        set.parse("t", src).map_err(|e| e.to_string())?;
+        let m = Map::default();
+        m.insert("a", Value::Float(1.0));
+        let data = Map::default();
+        data.insert("s", Value::str("str"));
+        data.insert("n", Value::Float(3.0));
+        data.insert(
+            "list",
+            Value::list(vec![Value::Float(1.0), Value::str("a")]),
+        );
+        data.insert("m", Value::Map(m));
+        set.execute("t", Value::Map(data))
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn trim_markers_eat_whitespace_on_their_side() {
+        assert_eq!(run("a {{- .s -}} b"), Ok("astrb".into()));
+        assert_eq!(run("a\n  {{- .s }}\n  b"), Ok("astr\n  b".into()));
+        assert_eq!(run("a  {{- /* c */ -}}  b"), Ok("ab".into()));
+        // Without a space after the dash it is a negative number.
+        assert_eq!(run("{{-3}}"), Ok("-3".into()));
+    }
+
+    #[test]
+    fn variables_live_until_the_end_of_their_block() {
+        assert_eq!(
+            run("{{ $x := 1 }}{{ if .s }}{{ $x = 2 }}{{ end }}{{ $x }}"),
+            Ok("2".into())
+        );
+        assert_eq!(
+            run("{{ $x := 1 }}{{ if .s }}{{ $x := 2 }}{{ $x }}{{ end }}{{ $x }}"),
+            Ok("21".into())
+        );
+        assert_eq!(
+            run("{{ range .list }}{{ $.s }}{{ end }}"),
+            Ok("strstr".into())
+        );
+    }
+
+    #[test]
+    fn range_forms() {
+        assert_eq!(
+            run("{{ range $i, $v := .list }}{{ $i }}={{ $v }};{{ end }}"),
+            Ok("0=1;1=a;".into())
+        );
+        assert_eq!(
+            run("{{ range $k, $v := .m }}{{ $k }}:{{ $v }}{{ end }}"),
+            Ok("a:1".into())
+        );
+        assert_eq!(run("{{ range 3 }}{{ . }}{{ end }}"), Ok("012".into()));
+        assert_eq!(
+            run("{{ range .nope }}x{{ else }}none{{ end }}"),
+            Ok("none".into())
+        );
+        assert_eq!(
+            run("{{ range .list }}{{ break }}{{ end }}done"),
+            Ok("done".into())
+        );
+    }
+
+    #[test]
+    fn missing_values_print_no_value_and_chain_into_errors() {
+        assert_eq!(run("{{ .nope }}"), Ok("<no value>".into()));
+        assert_eq!(run("{{ print .nope }}"), Ok("<nil>".into()));
+        assert_eq!(run("{{ (.nope).b }}"), Ok("<no value>".into()));
+        assert_eq!(
+            run("{{ .nope.b }}"),
+            Err("template: t:1:8: executing \"t\" at <.nope.b>: nil pointer evaluating interface {}.b".into())
+        );
+        assert_eq!(
+            run("{{ .s.x }}"),
+            Err("template: t:1:5: executing \"t\" at <.s.x>: can't evaluate field x in type interface {}".into())
+        );
+    }
+
+    #[test]
+    fn numbers_keep_their_go_types() {
+        assert_eq!(
+            run("{{ 1000000 }} {{ 1000000.0 }} {{ .n }}"),
+            Ok("1000000 1e+06 3".into())
+        );
+        assert_eq!(run("{{ eq .n 3.0 }}"), Ok("true".into()));
+        assert_eq!(
+            run("{{ eq .n 3 }}"),
+            Err(
+                "template: t:1:3: executing \"t\" at <eq .n 3>: error calling eq: \
+                 incompatible types for comparison: float64 and int"
+                    .into()
+            )
+        );
+    }
+
+    #[test]
+    fn and_or_stop_at_the_answer() {
+        assert_eq!(run("{{ and .nope .nope.b }}"), Ok("<no value>".into()));
+        assert_eq!(run("{{ or 0 .s }}"), Ok("str".into()));
+    }
+
+    #[test]
+    fn named_templates_get_their_own_dot_and_variables() {
+        let src = "{{ define \"x\" }}[{{ . }}{{ $ }}]{{ end }}{{ template \"x\" .s }}{{ template \"x\" }}";
+        assert_eq!(run(src), Ok("[strstr][<no value><no value>]".into()));
+        assert_eq!(
+            run("{{ template \"y\" . }}"),
+            Err("template: t:1:12: executing \"t\" at <{{template \"y\" .}}>: template \"y\" not defined".into())
+        );
+    }
+}
