@@ -167,9 +167,26 @@ fn numbered(parts: Vec<String>) -> Value {
     Value::Map(m)
 }
 
-/// Bytes back to text; Go strings may hold broken UTF-8, ours can't.
-pub(super) fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+/// Bytes back to text. Go strings may hold broken UTF-8 and ours can't, so
+/// each byte that isn't part of a valid sequence becomes U+FFFD, which is
+/// what Go's encoders and `range` make of it.
+pub(super) fn lossy(mut b: &[u8]) -> String {
+    let mut out = String::with_capacity(b.len());
+    loop {
+        match std::str::from_utf8(b) {
+            Ok(s) => {
+                out.push_str(s);
+                return out;
+            }
+            Err(e) => {
+                let (good, rest) = b.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                let bad = e.error_len().unwrap_or(rest.len());
+                out.extend(std::iter::repeat_n('\u{fffd}', bad));
+                b = &rest[bad..];
+            }
+        }
+    }
 }
 
 /// `strings.SplitN` (`n < 0`: no limit).
@@ -261,26 +278,34 @@ fn substring(start: i64, end: i64, text: &str) -> Result<String, String> {
 
 /// goutils' `AbbreviateFull` (the width checks are done by the callers).
 fn abbreviate(text: &str, offset: i64, max_width: i64) -> String {
-    let b = text.as_bytes();
+    lossy(&abbreviate_bytes(text.as_bytes(), offset, max_width))
+}
+
+fn abbreviate_bytes(b: &[u8], offset: i64, max_width: i64) -> Vec<u8> {
     let len = b.len() as i64;
-    if text.is_empty() || len <= max_width {
-        return text.to_string();
+    if b.is_empty() || len <= max_width {
+        return b.to_vec();
     }
     let mut offset = offset.min(len);
     if len - offset < max_width - 3 {
         offset = len - (max_width - 3);
     }
+    let mut out = Vec::with_capacity(max_width.max(0) as usize);
     if offset <= 4 {
-        return format!("{}...", lossy(&b[..(max_width - 3) as usize]));
+        out.extend_from_slice(&b[..(max_width - 3) as usize]);
+        out.extend_from_slice(b"...");
+        return out;
     }
     if max_width < 7 {
-        return String::new();
+        return out;
     }
+    out.extend_from_slice(b"...");
     if offset + max_width - 3 < len {
-        let rest = lossy(&b[offset as usize..]);
-        return format!("...{}", abbreviate(&rest, 0, max_width - 3));
+        out.extend(abbreviate_bytes(&b[offset as usize..], 0, max_width - 3));
+    } else {
+        out.extend_from_slice(&b[(len - (max_width - 3)) as usize..]);
     }
-    format!("...{}", lossy(&b[(len - (max_width - 3)) as usize..]))
+    out
 }
 
 /// goutils' `WrapCustom`, on bytes as Go does it.
