@@ -222,7 +222,15 @@ fn parse_authority(u: &mut Url, authority: &str) -> Result<(), String> {
         Some(p) => (Some(&authority[..p]), &authority[p + 1..]),
         None => (None, authority),
     };
-    if let Some(colon) = host.rfind(':').filter(|_| !host.starts_with('[')) {
+    if host.starts_with('[') {
+        let close = host.find(']').ok_or("missing ']' in host")?;
+        let after = &host[close + 1..];
+        if !after.is_empty()
+            && !(after.starts_with(':') && after[1..].bytes().all(|c| c.is_ascii_digit()))
+        {
+            return Err(format!("invalid port {} after host", gofmt::quote(after)));
+        }
+    } else if let Some(colon) = host.rfind(':') {
         let port = &host[colon + 1..];
         if !port.bytes().all(|c| c.is_ascii_digit()) {
             return Err(format!(
