@@ -27,12 +27,16 @@ pub enum MissingKey {
 /// Go's template nesting limit (`exceeded maximum template depth`).
 pub const MAX_EXEC_DEPTH: usize = 100_000;
 
-/// Named templates plus the functions they were parsed with. Cloning is cheap:
-/// trees are shared.
+/// Named templates plus the functions they were parsed with.
+///
+/// Cloning is cheap whatever the size (Helm's `tpl` clones the set on every
+/// call): templates parsed before the first clone are shared by all clones, and
+/// each clone keeps only what was parsed into it afterwards.
 #[derive(Clone)]
 pub struct TemplateSet {
     pub(super) name: Rc<str>,
-    pub(super) trees: HashMap<String, Rc<Tree>>,
+    shared: Rc<HashMap<String, Rc<Tree>>>,
+    own: HashMap<String, Rc<Tree>>,
     pub(super) funcs: Rc<Funcs>,
     pub(super) missing_key: MissingKey,
     pub(super) max_depth: usize,
@@ -43,7 +47,8 @@ impl TemplateSet {
     pub fn new(name: &str, funcs: Funcs) -> TemplateSet {
         TemplateSet {
             name: Rc::from(name),
-            trees: HashMap::new(),
+            shared: Rc::default(),
+            own: HashMap::new(),
             funcs: Rc::new(funcs),
             missing_key: MissingKey::default(),
             max_depth: MAX_EXEC_DEPTH,
@@ -68,16 +73,26 @@ impl TemplateSet {
         let has_func = |f: &str| funcs.contains(f) || builtins::is_builtin(f);
         let trees = parse::parse(name, text, &has_func)?;
         for (tree_name, tree) in trees {
-            let keep_old = self.trees.get(&tree_name).is_some_and(|_| tree.is_empty());
-            if !keep_old {
-                self.trees.insert(tree_name, Rc::new(tree));
+            let keep_old = self.has_template(&tree_name) && tree.is_empty();
+            if keep_old {
+                continue;
+            }
+            // Unshared: add in place. Shared with clones: this set's own layer.
+            match Rc::get_mut(&mut self.shared) {
+                Some(map) => {
+                    self.own.remove(&tree_name);
+                    map.insert(tree_name, Rc::new(tree));
+                }
+                None => {
+                    self.own.insert(tree_name, Rc::new(tree));
+                }
             }
         }
         Ok(())
     }
 
     pub fn has_template(&self, name: &str) -> bool {
-        self.trees.contains_key(name)
+        self.own.contains_key(name) || self.shared.contains_key(name)
     }
 
     /// Runs template `name` with `data` as dot and `$`.
@@ -86,7 +101,10 @@ impl TemplateSet {
     }
 
     pub(super) fn lookup(&self, name: &str) -> Option<&Tree> {
-        self.trees.get(name).map(|t| t.as_ref())
+        self.own
+            .get(name)
+            .or_else(|| self.shared.get(name))
+            .map(|t| t.as_ref())
     }
 
     pub(super) fn no_template(&self, name: &str) -> TemplateError {
@@ -95,5 +113,53 @@ impl TemplateSet {
             super::gofmt::quote(name),
             super::gofmt::quote(&self.name)
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(set: &TemplateSet, name: &str) -> String {
+        set.execute(name, Value::Nil)
+            .unwrap_or_else(|e| e.to_string())
+    }
+
+    #[test]
+    fn later_non_empty_definitions_win() {
+        let mut set = TemplateSet::new("gotpl", Funcs::new());
+        let parsed = [
+            set.parse("b.tpl", r#"{{ define "h" }}B{{ end }}"#),
+            set.parse("a.tpl", r#"{{ define "h" }}A{{ end }}"#),
+            set.parse("c.tpl", r#"{{ define "h" }} {{ end }}"#),
+            set.parse("t", r#"{{ template "h" }}"#),
+        ];
+        assert!(parsed.iter().all(Result::is_ok));
+        assert_eq!(run(&set, "t"), "A");
+    }
+
+    #[test]
+    fn clones_are_independent() {
+        let mut set = TemplateSet::new("gotpl", Funcs::new());
+        assert!(set.parse("h", r#"{{ define "h" }}1{{ end }}"#).is_ok());
+        assert!(set.parse("t", r#"{{ template "h" }}"#).is_ok());
+        let mut clone = set.clone();
+        assert!(clone.parse("h2", r#"{{ define "h" }}2{{ end }}"#).is_ok());
+        assert_eq!((run(&set, "t"), run(&clone, "t")), ("1".into(), "2".into()));
+        // Redefining in the original while shared, then after the clone is gone.
+        assert!(set.parse("h3", r#"{{ define "h" }}3{{ end }}"#).is_ok());
+        drop(clone);
+        assert_eq!(run(&set, "t"), "3");
+        assert!(set.parse("h4", r#"{{ define "h" }}4{{ end }}"#).is_ok());
+        assert_eq!(run(&set, "t"), "4");
+    }
+
+    #[test]
+    fn unknown_templates_name_the_set() {
+        let set = TemplateSet::new("gotpl", Funcs::new());
+        assert_eq!(
+            run(&set, "x"),
+            "template: no template \"x\" associated with template \"gotpl\""
+        );
     }
 }
