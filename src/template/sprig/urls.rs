@@ -225,9 +225,9 @@ fn parse_authority(u: &mut Url, authority: &str) -> Result<(), String> {
     if host.starts_with('[') {
         let close = host.find(']').ok_or("missing ']' in host")?;
         let after = &host[close + 1..];
-        if !after.is_empty()
-            && !(after.starts_with(':') && after[1..].bytes().all(|c| c.is_ascii_digit()))
-        {
+        let port_ok = after.is_empty()
+            || (after.starts_with(':') && after[1..].bytes().all(|c| c.is_ascii_digit()));
+        if !port_ok {
             return Err(format!("invalid port {} after host", gofmt::quote(after)));
         }
     } else if let Some(colon) = host.rfind(':') {
