@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod kube;
+pub mod manifest;
 pub mod tars;
 pub mod template;
 pub mod version;

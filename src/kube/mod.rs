@@ -1,5 +1,13 @@
-//! The only place that talks to the Kubernetes API server.
+//! The only place that talks to the Kubernetes API server: connecting,
+//! resolving kinds, server-side apply in Helm's order, and waiting.
 
+mod apply;
 mod connect;
+mod readiness;
+mod resolve;
+mod wait;
 
+pub use apply::{Applier, ObjectRef};
 pub use connect::{ClusterOptions, connect};
+pub use readiness::{Readiness, readiness};
+pub use wait::wait_ready;
