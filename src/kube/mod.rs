@@ -3,11 +3,13 @@
 
 mod apply;
 mod connect;
+mod ownership;
 mod readiness;
 mod resolve;
 mod wait;
 
 pub use apply::{Applier, ObjectRef};
 pub use connect::{ClusterOptions, connect};
+pub use ownership::{ReleaseOwner, adoption_problem, with_ownership};
 pub use readiness::{Readiness, readiness};
 pub use wait::wait_ready;
