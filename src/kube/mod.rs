@@ -3,6 +3,7 @@
 
 mod apply;
 mod connect;
+mod lease;
 mod ownership;
 mod readiness;
 mod resolve;
@@ -10,6 +11,7 @@ mod wait;
 
 pub use apply::{Applier, ObjectRef};
 pub use connect::{ClusterOptions, connect};
+pub use lease::{LEASE_DURATION, OperationLease, lease_name};
 pub use ownership::{ReleaseOwner, adoption_problem, with_ownership};
 pub use readiness::{Readiness, readiness};
 pub use wait::wait_ready;
