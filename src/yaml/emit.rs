@@ -13,8 +13,6 @@
 //!   Go uses: column tracking, `- ` and `key: ` indicators, quoting choice,
 //!   block scalars and folding at 80 columns.
 
-use std::collections::HashMap;
-
 use super::gonum::{Layout, format_float, json_float};
 use super::resolve::{Resolved, is_base60_float, resolve_plain};
 use super::{Error, MAX_DEPTH, Node};
@@ -26,6 +24,11 @@ use super::{Error, MAX_DEPTH, Node};
 /// json: unsupported value: NaN`), characters YAML cannot carry, and nesting
 /// deeper than 10000 levels. Helm's `toYaml` turns any failure into `""`.
 pub fn to_yaml(node: &Node) -> Result<String, Error> {
+    // yaml.v2 decodes the whole (short) JSON text before parsing it, so a
+    // forbidden character anywhere wins over any other problem.
+    if has_forbidden_characters(node) {
+        return Err(Error::new("yaml: control characters are not allowed"));
+    }
     let mut emitter = Emitter::new();
     with_stack_for(node, || {
         let tree = Tree::from_node(node, 0)?;
@@ -114,7 +117,6 @@ impl Tree {
                 let mut by_json: Vec<&(String, Node)> = entries.iter().collect();
                 by_json.sort_by(|a, b| a.0.cmp(&b.0));
                 let mut map: Vec<(String, Tree)> = Vec::with_capacity(by_json.len());
-                let mut seen: HashMap<String, usize> = HashMap::new();
                 for (key, value) in by_json {
                     if key.contains('\u{85}') {
                         // A line break inside a flow-mapping key of the JSON.
@@ -122,12 +124,10 @@ impl Tree {
                     }
                     let key = through_json(key)?;
                     let value = Tree::from_node(value, level + 1)?;
-                    match seen.get(&key) {
-                        Some(&at) => map[at].1 = value,
-                        None => {
-                            seen.insert(key.clone(), map.len());
-                            map.push((key, value));
-                        }
+                    // Sorted, so a repeated key is the previous one.
+                    match map.last_mut() {
+                        Some(last) if last.0 == key => last.1 = value,
+                        _ => map.push((key, value)),
                     }
                 }
                 sort_by_less(&mut map, |a, b| natural_less(&a.0, &b.0));
@@ -154,13 +154,32 @@ fn number_text(f: f64) -> Result<String, Error> {
     })
 }
 
-/// A string after encoding/json wrote it and yaml.v2 read it back.
-fn through_json(s: &str) -> Result<String, Error> {
+/// Characters that encoding/json writes raw but YAML's reader refuses: DEL,
+/// the C1 controls except NEL, U+FFFE and U+FFFF (checked without recursion).
+fn has_forbidden_characters(node: &Node) -> bool {
     let forbidden =
         |c: char| matches!(c, '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}');
-    if s.chars().any(forbidden) {
-        return Err(Error::new("yaml: control characters are not allowed"));
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        match node {
+            Node::Str(s) if s.chars().any(forbidden) => return true,
+            Node::Seq(items) => stack.extend(items),
+            Node::Map(entries) => {
+                for (key, value) in entries {
+                    if key.chars().any(forbidden) {
+                        return true;
+                    }
+                    stack.push(value);
+                }
+            }
+            _ => {}
+        }
     }
+    false
+}
+
+/// A string after encoding/json wrote it and yaml.v2 read it back.
+fn through_json(s: &str) -> Result<String, Error> {
     if !s.contains('\u{85}') {
         return Ok(s.to_string());
     }
@@ -198,31 +217,41 @@ fn through_json(s: &str) -> Result<String, Error> {
 /// yaml.v2's `keyList.Less` on two string keys: runs of digits compare as
 /// numbers, letters sort before non-letters, otherwise code points.
 pub(crate) fn natural_less(a: &str, b: &str) -> bool {
-    let ar: Vec<char> = a.chars().collect();
-    let br: Vec<char> = b.chars().collect();
+    if a.is_ascii() && b.is_ascii() {
+        natural_less_in(a.as_bytes(), b.as_bytes())
+    } else {
+        let ar: Vec<char> = a.chars().collect();
+        let br: Vec<char> = b.chars().collect();
+        natural_less_in(&ar, &br)
+    }
+}
+
+fn natural_less_in<T: Copy + Into<char>>(ar: &[T], br: &[T]) -> bool {
+    let at = |s: &[T], i: usize| -> char { s[i].into() };
     let mut i = 0;
     while i < ar.len() && i < br.len() {
-        if ar[i] == br[i] {
+        let (ac, bc) = (at(ar, i), at(br, i));
+        if ac == bc {
             i += 1;
             continue;
         }
-        let al = ar[i].is_alphabetic();
-        let bl = br[i].is_alphabetic();
+        let al = ac.is_alphabetic();
+        let bl = bc.is_alphabetic();
         if al && bl {
-            return ar[i] < br[i];
+            return ac < bc;
         }
         if al || bl {
             return bl;
         }
         let mut an: i64 = 0;
         let mut bn: i64 = 0;
-        if ar[i] == '0' || br[i] == '0' {
+        if ac == '0' || bc == '0' {
             // A zero inside a longer number (not a leading one) counts as
             // having a value already.
             let mut j = i;
-            while j > 0 && is_go_digit(ar[j - 1]) {
+            while j > 0 && is_go_digit(at(ar, j - 1)) {
                 j -= 1;
-                if ar[j] != '0' {
+                if at(ar, j) != '0' {
                     an = 1;
                     bn = 1;
                     break;
@@ -230,13 +259,13 @@ pub(crate) fn natural_less(a: &str, b: &str) -> bool {
             }
         }
         let mut ai = i;
-        while ai < ar.len() && is_go_digit(ar[ai]) {
-            an = an.wrapping_mul(10).wrapping_add(digit_value(ar[ai]));
+        while ai < ar.len() && is_go_digit(at(ar, ai)) {
+            an = an.wrapping_mul(10).wrapping_add(digit_value(at(ar, ai)));
             ai += 1;
         }
         let mut bi = i;
-        while bi < br.len() && is_go_digit(br[bi]) {
-            bn = bn.wrapping_mul(10).wrapping_add(digit_value(br[bi]));
+        while bi < br.len() && is_go_digit(at(br, bi)) {
+            bn = bn.wrapping_mul(10).wrapping_add(digit_value(at(br, bi)));
             bi += 1;
         }
         if an != bn {
@@ -245,7 +274,7 @@ pub(crate) fn natural_less(a: &str, b: &str) -> bool {
         if ai != bi {
             return ai < bi;
         }
-        return ar[i] < br[i];
+        return ac < bc;
     }
     ar.len() < br.len()
 }
@@ -279,27 +308,35 @@ fn sort_by_less<T>(items: &mut Vec<T>, less: impl Fn(&T, &T) -> bool) {
     items.extend(order.into_iter().filter_map(|i| taken[i].take()));
 }
 
+/// A stable bottom-up merge sort of indices, with one scratch buffer.
 fn merge_sort(v: &mut [usize], less: &dyn Fn(&usize, &usize) -> bool) {
-    if v.len() <= 1 {
-        return;
-    }
-    let mid = v.len() / 2;
-    merge_sort(&mut v[..mid], less);
-    merge_sort(&mut v[mid..], less);
-    let mut merged = Vec::with_capacity(v.len());
-    let (mut i, mut j) = (0, mid);
-    while i < mid && j < v.len() {
-        if less(&v[j], &v[i]) {
-            merged.push(v[j]);
-            j += 1;
-        } else {
-            merged.push(v[i]);
-            i += 1;
+    let n = v.len();
+    let mut scratch = v.to_vec();
+    let mut width = 1;
+    while width < n {
+        let mut start = 0;
+        while start < n {
+            let mid = (start + width).min(n);
+            let end = (start + 2 * width).min(n);
+            let (mut i, mut j, mut k) = (start, mid, start);
+            while i < mid && j < end {
+                if less(&v[j], &v[i]) {
+                    scratch[k] = v[j];
+                    j += 1;
+                } else {
+                    scratch[k] = v[i];
+                    i += 1;
+                }
+                k += 1;
+            }
+            scratch[k..k + (mid - i)].copy_from_slice(&v[i..mid]);
+            k += mid - i;
+            scratch[k..k + (end - j)].copy_from_slice(&v[j..end]);
+            start = end;
         }
+        v.copy_from_slice(&scratch);
+        width *= 2;
     }
-    merged.extend_from_slice(&v[i..mid]);
-    merged.extend_from_slice(&v[j..]);
-    v.copy_from_slice(&merged);
 }
 
 // ---------------------------------------------------------------------------
@@ -692,9 +729,12 @@ impl Emitter {
     fn write_double(&mut self, value: &str, allow_breaks: bool) {
         self.write_indicator("\"", true, false, false);
         let chars: Vec<char> = value.chars().collect();
+        // yaml.v2's BOM test looks at the start of the value instead of the
+        // current character: after a leading BOM, everything is escaped.
+        let escape_all = value.starts_with('\u{feff}');
         let mut spaces = false;
         for (i, &c) in chars.iter().enumerate() {
-            if !is_printable(c) || c == '\u{feff}' || is_break(c) || c == '"' || c == '\\' {
+            if escape_all || !is_printable(c) || is_break(c) || c == '"' || c == '\\' {
                 self.put('\\');
                 let short = match c {
                     '\0' => Some('0'),

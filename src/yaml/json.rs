@@ -392,19 +392,15 @@ fn scan_string(bytes: &[u8], start: usize) -> Result<usize, Error> {
         match b {
             b'"' => return Ok(i + 1),
             b'\\' => {
-                let Some(&e) = bytes.get(i + 1) else {
-                    return Err(unexpected_end());
-                };
+                // At the end Go's scanner is fed a space, as everywhere.
+                let e = bytes.get(i + 1).copied().unwrap_or(b' ');
                 match e {
                     b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
                     b'u' => {
                         for k in 0..4 {
-                            match bytes.get(i + 2 + k) {
-                                None => return Err(unexpected_end()),
-                                Some(h) if h.is_ascii_hexdigit() => {}
-                                Some(&h) => {
-                                    return Err(syntax(h, "in \\u hexadecimal character escape"));
-                                }
+                            let h = bytes.get(i + 2 + k).copied().unwrap_or(b' ');
+                            if !h.is_ascii_hexdigit() {
+                                return Err(syntax(h, "in \\u hexadecimal character escape"));
                             }
                         }
                         i += 6;

@@ -35,6 +35,16 @@ const DECODE_DEPTH: usize = 100_000;
 /// `error converting YAML to JSON: yaml: line 1: did not find expected key`.
 pub fn load(text: &str, numbers: Numbers) -> Result<Node, Error> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // libyaml reads U+0085 (NEL) as a line break, exactly like `\n`; saphyr,
+    // following YAML 1.2, does not. (One character for one, so character
+    // positions stay the same.)
+    let with_breaks;
+    let text = if text.contains('\u{85}') {
+        with_breaks = text.replace('\u{85}', "\n");
+        with_breaks.as_str()
+    } else {
+        text
+    };
     let graph = parse_first_document(text).map_err(wrap)?;
     let Some(root) = graph.root else {
         return Ok(Node::Null);
@@ -107,12 +117,14 @@ struct Graph {
 }
 
 /// Parses the first document. libyaml lets a tab follow `key:`; saphyr does
-/// not, so such tabs are turned into spaces and the parse retried.
+/// not (before a plain scalar), so such tabs are turned into spaces and the
+/// parse retried, once per offending tab.
 fn parse_first_document(text: &str) -> Result<Graph, String> {
+    const MAX_RETRIES: usize = 4096;
     check_characters(text)?;
     check_directives(text)?;
     let mut patched: Option<String> = None;
-    for _ in 0..64 {
+    for _ in 0..MAX_RETRIES {
         let source = patched.as_deref().unwrap_or(text);
         match parse_events(source) {
             Err(Failure::TabAfterColon(char_index)) => {
@@ -681,19 +693,37 @@ struct Decoder<'a> {
     key_error: Option<String>,
 }
 
-/// A map under construction: last value wins, first position kept.
+/// A map under construction: last value wins, first position kept. Small
+/// maps are searched directly; an index is built once they grow.
 #[derive(Default)]
 struct MapBuilder {
     entries: Vec<(String, Node)>,
-    index: HashMap<String, usize>,
+    index: Option<HashMap<String, usize>>,
 }
 
 impl MapBuilder {
+    const DIRECT: usize = 16;
+
     fn insert(&mut self, key: String, value: Node) {
-        match self.index.get(&key) {
-            Some(&at) => self.entries[at].1 = value,
+        if self.index.is_none() && self.entries.len() >= Self::DIRECT {
+            let index = self
+                .entries
+                .iter()
+                .enumerate()
+                .map(|(at, (k, _))| (k.clone(), at))
+                .collect();
+            self.index = Some(index);
+        }
+        let found = match &self.index {
+            Some(index) => index.get(&key).copied(),
+            None => self.entries.iter().position(|(k, _)| *k == key),
+        };
+        match found {
+            Some(at) => self.entries[at].1 = value,
             None => {
-                self.index.insert(key.clone(), self.entries.len());
+                if let Some(index) = &mut self.index {
+                    index.insert(key.clone(), self.entries.len());
+                }
                 self.entries.push((key, value));
             }
         }
