@@ -3,8 +3,11 @@
 //! Rendering produces manifests; the release engine applies them. Both need the
 //! same notion of "what is this object" and Helm's kind order, so it lives here.
 
-use anyhow::{Result, bail};
+use anyhow::{Result, anyhow, bail};
 use serde_json::Value;
+
+use crate::tars::documents::json_from_node;
+use crate::yaml::{self, Numbers};
 
 /// One object from a rendered chart.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,6 +70,38 @@ impl Manifest {
         self.annotation("helm.sh/resource-policy")
             .is_some_and(|policy| policy.trim() == "keep")
     }
+}
+
+/// Parses a manifest stream as Helm stores it in a release (`---`, then
+/// `# Source: <template>`, then the document), flattening `kind: List`
+/// objects and skipping empty documents, in stream order.
+pub fn parse_stream(text: &str) -> Result<Vec<Manifest>> {
+    let mut manifests = Vec::new();
+    for document in yaml::split_manifests(text) {
+        let source = document
+            .lines()
+            .find_map(|line| line.strip_prefix("# Source: "))
+            .unwrap_or("manifest")
+            .to_string();
+        let node = yaml::load(&document, Numbers::Int64)
+            .map_err(|e| anyhow!("YAML parse error on {source}: {}", e.message()))?;
+        match json_from_node(node) {
+            Value::Null => {}
+            Value::Object(object) if object.get("kind").and_then(Value::as_str) == Some("List") => {
+                for item in object
+                    .get("items")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    manifests.push(Manifest::new(source.clone(), item.clone())?);
+                }
+            }
+            object @ Value::Object(_) => manifests.push(Manifest::new(source, object)?),
+            other => bail!("{source}: a manifest must be a map, not {other}"),
+        }
+    }
+    Ok(manifests)
 }
 
 /// Helm v4's install order; unknown kinds go after these, alphabetically.
@@ -205,6 +240,27 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(error.to_string(), "x.yaml: object has no apiVersion");
+    }
+
+    #[test]
+    fn a_stored_stream_parses_with_sources_and_flattened_lists() {
+        let text = "---\n# Source: c/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  count: 1\n---\n# Source: c/templates/empty.yaml\n---\n# Source: c/templates/list.yaml\napiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: s\n";
+        let manifests = parse_stream(text).unwrap();
+        let described: Vec<(String, String)> = manifests
+            .iter()
+            .map(|m| (m.source.clone(), m.describe()))
+            .collect();
+        assert_eq!(
+            described,
+            [
+                ("c/templates/a.yaml".to_string(), "ConfigMap a".to_string()),
+                ("c/templates/list.yaml".to_string(), "Secret s".to_string()),
+            ]
+        );
+        assert_eq!(
+            manifests[0].object["data"]["count"], 1,
+            "integers stay integers"
+        );
     }
 
     #[test]

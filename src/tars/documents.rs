@@ -49,7 +49,7 @@ fn node_from_json(value: &Value) -> Node {
     }
 }
 
-fn json_from_node(node: Node) -> Value {
+pub fn json_from_node(node: Node) -> Value {
     match node {
         Node::Null => Value::Null,
         Node::Bool(b) => Value::Bool(b),
