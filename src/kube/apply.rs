@@ -57,6 +57,10 @@ impl Applier {
         &self.client
     }
 
+    pub fn field_manager(&self) -> &str {
+        &self.field_manager
+    }
+
     /// The API for `manifest`'s kind, and its reference with the namespace
     /// settled: `default_namespace` when namespaced and unset, none when cluster-scoped.
     pub async fn locate(

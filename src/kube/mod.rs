@@ -4,6 +4,7 @@
 mod apply;
 mod connect;
 mod lease;
+mod managed_fields;
 mod ownership;
 mod readiness;
 mod resolve;
@@ -12,6 +13,7 @@ mod wait;
 pub use apply::{Applier, ObjectRef};
 pub use connect::{ClusterOptions, connect};
 pub use lease::{LEASE_DURATION, OperationLease, lease_name};
+pub use managed_fields::adopt_client_side_fields;
 pub use ownership::{ReleaseOwner, adoption_problem, with_ownership};
 pub use readiness::{Readiness, readiness};
 pub use wait::wait_ready;

@@ -64,13 +64,13 @@ fn max_unavailable(value: &Value, replicas: i64) -> i64 {
     }
 }
 
+/// As `kubectl rollout status`: every replica updated, no old replica left,
+/// and the updated ones available (within `maxUnavailable`).
 fn deployment(object: &Value, status: &Value) -> Readiness {
     if let Some(failed) = condition_with(status, "Progressing", "False") {
         let reason = failed["reason"].as_str().unwrap_or_default();
-        return Readiness::Failed(format!(
-            "rollout failed ({reason}): {}",
-            failed["message"].as_str().unwrap_or_default()
-        ));
+        let message = failed["message"].as_str().unwrap_or_default();
+        return Readiness::Failed(format!("rollout failed ({reason}): {message}"));
     }
     if object["spec"]["paused"].as_bool() == Some(true) {
         return Readiness::Ready;
@@ -88,10 +88,16 @@ fn deployment(object: &Value, status: &Value) -> Readiness {
         }
     };
     let updated = int(&status["updatedReplicas"]);
+    let total = int(&status["replicas"]);
     let available = int(&status["availableReplicas"]);
-    let needed = (replicas - unavailable_allowed).max(0);
+    let needed = (replicas - unavailable_allowed).max(0).min(updated);
     if updated < replicas {
         Readiness::Pending(format!("{updated}/{replicas} replicas updated"))
+    } else if total > updated {
+        Readiness::Pending(format!(
+            "{} old replicas pending termination",
+            total - updated
+        ))
     } else if available < needed {
         Readiness::Pending(format!("{available}/{replicas} replicas available"))
     } else {
@@ -233,7 +239,7 @@ mod tests {
         let mut deployment = json!({
             "metadata": { "generation": 2 },
             "spec": { "replicas": 4, "strategy": { "rollingUpdate": { "maxUnavailable": "25%" } } },
-            "status": { "observedGeneration": 2, "updatedReplicas": 4, "availableReplicas": 3 }
+            "status": { "observedGeneration": 2, "replicas": 4, "updatedReplicas": 4, "availableReplicas": 3 }
         });
         assert_eq!(readiness("Deployment", &deployment), Readiness::Ready);
         deployment["status"]["availableReplicas"] = json!(2);
@@ -244,6 +250,18 @@ mod tests {
         deployment["status"]["observedGeneration"] = json!(1);
         assert!(
             matches!(readiness("Deployment", &deployment), Readiness::Pending(p) if p.contains("observe"))
+        );
+    }
+
+    #[test]
+    fn a_rollout_with_old_replicas_left_is_pending() {
+        let surging = json!({
+            "spec": { "replicas": 1 },
+            "status": { "replicas": 2, "updatedReplicas": 1, "availableReplicas": 1 }
+        });
+        assert_eq!(
+            readiness("Deployment", &surging),
+            Readiness::Pending("1 old replicas pending termination".into())
         );
     }
 
