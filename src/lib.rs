@@ -2,9 +2,12 @@
 //!
 //! The binary is thin (see `cli`); the work lives in modules with one job each.
 
+pub mod action;
+pub mod chart;
 pub mod cli;
 pub mod kube;
 pub mod manifest;
+pub mod release;
 pub mod tars;
 pub mod template;
 pub mod version;

@@ -6,7 +6,7 @@
 use anyhow::{Result, anyhow, bail};
 use serde_json::Value;
 
-use crate::tars::documents::json_from_node;
+use crate::yaml::json_from_node;
 use crate::yaml::{self, Numbers};
 
 /// One object from a rendered chart.

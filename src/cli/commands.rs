@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+use crate::action::OutputFormat;
+use crate::kube::ClusterOptions;
+
 /// Where the release lives: shared by the commands that read or change one.
 #[derive(Debug, Args)]
 pub struct ReleaseTarget {
@@ -29,41 +32,33 @@ pub struct UpgradeArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Example:\n  tare template tars ./chart -f values.yaml --set global.customer=acme"
-)]
-pub struct TemplateArgs {
-    /// Release name used while rendering.
-    pub release_name: String,
-    /// Chart: a directory, a .tgz, an oci:// reference or an https:// URL.
-    pub chart: String,
-    /// Values files, merged in order.
-    #[arg(short = 'f', long = "values")]
-    pub values: Vec<PathBuf>,
-    /// Values on the command line (key=value, Helm's syntax).
-    #[arg(long)]
-    pub set: Vec<String>,
-    /// Namespace to render into.
-    #[arg(long, short = 'n', default_value = "default")]
-    pub namespace: String,
-}
-
-#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  tare history -n tars-system -o json")]
 pub struct HistoryArgs {
     #[command(flatten)]
     pub target: ReleaseTarget,
-    /// Output format: table, json or yaml.
-    #[arg(long, short = 'o', default_value = "table")]
-    pub output: String,
+    #[command(flatten)]
+    pub cluster: ClusterOptions,
+    /// Output format, as helm prints it.
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+    /// Show at most this many of the newest revisions.
+    #[arg(long, default_value_t = crate::action::history::DEFAULT_MAX)]
+    pub max: usize,
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Example:\n  tare status -n tars-system")]
 pub struct StatusArgs {
     #[command(flatten)]
     pub target: ReleaseTarget,
-    /// Output format: table, json or yaml.
-    #[arg(long, short = 'o', default_value = "table")]
-    pub output: String,
+    #[command(flatten)]
+    pub cluster: ClusterOptions,
+    /// Output format, as helm prints it.
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+    /// Show this revision instead of the newest one.
+    #[arg(long)]
+    pub revision: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -73,12 +68,21 @@ pub enum GetCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Example:\n  tare get values --all -o json")]
 pub struct GetValuesArgs {
     #[command(flatten)]
     pub target: ReleaseTarget,
+    #[command(flatten)]
+    pub cluster: ClusterOptions,
     /// Print every computed value, not only those the user supplied.
     #[arg(long, short = 'a')]
     pub all: bool,
+    /// Output format, as helm prints it (table: YAML under a header).
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+    /// Read this revision instead of the newest one.
+    #[arg(long)]
+    pub revision: Option<u32>,
 }
 
 #[derive(Debug, Args)]

@@ -7,18 +7,21 @@
 mod commands;
 mod duration;
 mod install;
+mod template;
 
 use std::fmt;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 pub use commands::{
     ChartCommand, ChartExportArgs, DoctorArgs, GetCommand, GetValuesArgs, HistoryArgs,
-    ReleaseTarget, RollbackArgs, StatusArgs, TemplateArgs, UninstallArgs, UpgradeArgs,
+    ReleaseTarget, RollbackArgs, StatusArgs, UninstallArgs, UpgradeArgs,
 };
 pub use duration::parse_go_duration;
 pub use install::{DEFAULT_PULL_SECRET_NAME, DeploymentMode, InstallArgs, RedisType};
+pub use template::TemplateArgs;
 
 /// Install and upgrade the TARS data plane, with no helm and no kubectl on the machine.
 ///
@@ -92,6 +95,7 @@ pub fn main() -> ExitCode {
 fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Install(args) => install::run(&args),
+        Command::Template(args) => template::run(&args),
         Command::Chart(ChartCommand::Export(args)) => {
             crate::tars::chart::export(&args.destination)?;
             eprintln!(
@@ -101,11 +105,56 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::History(args) => {
+            let args = &args;
+            read_release(&args.cluster, &args.target, |store| async move {
+                let name = &args.target.release_name;
+                crate::action::history::run(&store, name, args.max, args.output).await
+            })
+        }
+        Command::Status(args) => {
+            let args = &args;
+            read_release(&args.cluster, &args.target, |store| async move {
+                let name = &args.target.release_name;
+                let client = store.client().clone();
+                crate::action::status::run(&client, &store, name, args.revision, args.output).await
+            })
+        }
+        Command::Get(GetCommand::Values(args)) => {
+            let args = &args;
+            read_release(&args.cluster, &args.target, |store| async move {
+                let name = &args.target.release_name;
+                crate::action::get_values::run(&store, name, args.revision, args.all, args.output)
+                    .await
+            })
+        }
         other => {
             eprintln!("tare {}: not implemented yet", other.name());
             Ok(ExitCode::from(EXIT_USAGE))
         }
     }
+}
+
+/// Runs a read-only release command on a runtime of its own and prints what it returns.
+fn read_release<F, Fut>(
+    cluster: &crate::kube::ClusterOptions,
+    target: &ReleaseTarget,
+    action: F,
+) -> anyhow::Result<ExitCode>
+where
+    F: FnOnce(crate::release::SecretStore) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<String>>,
+{
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let printed = runtime.block_on(async {
+        let client = crate::kube::connect(cluster).await?;
+        action(crate::release::SecretStore::new(client, &target.namespace)).await
+    })?;
+    print!("{printed}");
+    Ok(ExitCode::SUCCESS)
 }
 
 impl Command {

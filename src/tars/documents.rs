@@ -3,9 +3,9 @@
 //! `crate::yaml`, so printed values read back in helm exactly as tare meant them.
 
 use anyhow::{Context, Result, anyhow};
-use serde_json::{Map, Number, Value};
+use serde_json::Value;
 
-use crate::yaml::{self, Node, Numbers};
+use crate::yaml::{self, Numbers, json_from_node, node_from_json};
 
 /// One YAML document, as Helm's `toYaml` writes it.
 pub fn to_yaml(value: &Value) -> Result<String> {
@@ -29,41 +29,6 @@ pub fn from_yaml(text: &str, what: &str) -> Result<Value> {
         .map_err(|e| anyhow!("{}", e.message()))
         .with_context(|| format!("{what} is not valid YAML"))?;
     Ok(json_from_node(node))
-}
-
-fn node_from_json(value: &Value) -> Node {
-    match value {
-        Value::Null => Node::Null,
-        Value::Bool(b) => Node::Bool(*b),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => Node::Int(i),
-            None => Node::Float(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        Value::String(s) => Node::Str(s.clone()),
-        Value::Array(items) => Node::Seq(items.iter().map(node_from_json).collect()),
-        Value::Object(map) => Node::Map(
-            map.iter()
-                .map(|(k, v)| (k.clone(), node_from_json(v)))
-                .collect(),
-        ),
-    }
-}
-
-pub fn json_from_node(node: Node) -> Value {
-    match node {
-        Node::Null => Value::Null,
-        Node::Bool(b) => Value::Bool(b),
-        Node::Int(i) => Value::Number(i.into()),
-        Node::Float(f) => Number::from_f64(f).map_or(Value::Null, Value::Number),
-        Node::Str(s) => Value::String(s),
-        Node::Seq(items) => Value::Array(items.into_iter().map(json_from_node).collect()),
-        Node::Map(entries) => Value::Object(
-            entries
-                .into_iter()
-                .map(|(k, v)| (k, json_from_node(v)))
-                .collect::<Map<_, _>>(),
-        ),
-    }
 }
 
 #[cfg(test)]

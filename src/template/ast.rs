@@ -15,10 +15,10 @@ pub(super) struct Tree {
 }
 
 impl Tree {
-    /// Go's `IsEmptyTree`: only whitespace text (and comments).
+    /// Go's `IsEmptyTree`: only whitespace text (Unicode spaces, as `bytes.TrimSpace`).
     pub fn is_empty(&self) -> bool {
         self.root.nodes.iter().all(|n| match n {
-            Node::Text { text, .. } => text.trim_ascii().is_empty(),
+            Node::Text { text, .. } => text.trim().is_empty(),
             _ => false,
         })
     }

@@ -6,7 +6,7 @@
 use super::exec::Slot;
 use super::funcs::Ty;
 use super::gofmt;
-use super::value::{MapKind, Value};
+use super::value::Value;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Builtin {
@@ -169,6 +169,7 @@ fn index(item: &Slot, indexes: &[Slot]) -> BResult {
         if cur.v.is_nil() {
             return Err("index of nil pointer".into());
         }
+        let iface = cur.v.elems_are_interfaces();
         cur = match cur.v.underlying() {
             Value::List(items) => {
                 let x = index_arg(&index.v, items.len())?;
@@ -176,7 +177,7 @@ fn index(item: &Slot, indexes: &[Slot]) -> BResult {
                     .get(x)
                     .cloned()
                     .ok_or_else(|| "reflect: slice index out of range".to_string())?;
-                Slot { v, iface: true }
+                Slot { v, iface }
             }
             Value::Str(s) => {
                 let x = index_arg(&index.v, s.len())?;
@@ -197,7 +198,6 @@ fn index(item: &Slot, indexes: &[Slot]) -> BResult {
                         ));
                     }
                 };
-                let iface = m.kind() != MapKind::Strings;
                 match m.get(&key) {
                     Some(v) => Slot { v, iface },
                     None if iface => Slot {

@@ -17,7 +17,7 @@ pub enum TemplateError {
         location: String,
         /// The template being executed (a `define` name, or the file).
         template: String,
-        /// The failing node as Go prints it, cut to 20 characters plus `...`.
+        /// The failing node as Go prints it.
         context: String,
         message: String,
     },

@@ -158,10 +158,7 @@ impl<'a> Exec<'a> {
                 self.tree.name
             )));
         }
-        let mut context = self.node.context();
-        if context.len() > 20 {
-            context = format!("{}...", context.chars().take(20).collect::<String>());
-        }
+        let context = self.node.context();
         Box::new(TemplateError::Exec {
             location: self.tree.location(self.node.pos()),
             template: self.tree.name.clone(),
@@ -240,6 +237,7 @@ impl<'a> Exec<'a> {
     fn range_body(&mut self, dot: &Slot, r: &'a Branch) -> R<()> {
         let val = self.eval_pipeline(dot, &r.pipe)?;
         let mark = self.vars.len();
+        let iface = val.v.elems_are_interfaces();
         let ran = match val.v.underlying() {
             Value::Int(n) | Value::Int64(n) => {
                 if r.pipe.decl.len() > 1 {
@@ -265,7 +263,7 @@ impl<'a> Exec<'a> {
                 for (i, item) in items.iter().enumerate() {
                     let elem = Slot {
                         v: item.clone(),
-                        iface: true,
+                        iface,
                     };
                     let index = Slot::of(Value::Int(i as i64));
                     if self.one_iteration(r, mark, index, elem)? == Flow::Break {
@@ -275,7 +273,6 @@ impl<'a> Exec<'a> {
                 !items.is_empty()
             }
             Value::Map(m) => {
-                let iface = m.kind() != MapKind::Strings;
                 let entries = m.snapshot();
                 for (k, v) in &entries {
                     let elem = Slot {
@@ -635,7 +632,6 @@ impl<'a> Exec<'a> {
             Callee::Builtin(b) => b.signature(),
             Callee::Func(f) => (&f.params, f.variadic),
         };
-        let params: Vec<Ty> = params.to_vec();
         let num_in = args.len() + usize::from(fin.is_some());
         let mut num_fixed = args.len();
         if variadic.is_some() {

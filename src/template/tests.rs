@@ -253,3 +253,122 @@ fn differential_check() {
         failures.join("\n")
     );
 }
+
+/// Helm-style `include` and `tpl`, built only from the public function API.
+fn helm_like_funcs() -> Funcs {
+    let mut f = Funcs::new();
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    f.insert(
+        "include",
+        Func::new(&[Ty::Str, Ty::Any], move |call, a| {
+            call.execute_template(&text(&a[0]), a[1].clone())
+                .map(Value::from)
+                .map_err(|e| e.to_string())
+        }),
+    );
+    f.insert(
+        "tpl",
+        Func::new(&[Ty::Str, Ty::Any], move |call, a| {
+            let mut set = call.set().clone();
+            let name = call.template_name().to_string();
+            set.parse(&name, &text(&a[0])).map_err(|e| e.to_string())?;
+            call.execute_in(&set, &name, a[1].clone())
+                .map(Value::from)
+                .map_err(|e| e.to_string())
+        }),
+    );
+    f.insert(
+        "upper",
+        Func::new(&[Ty::Str], move |_, a| {
+            Ok(text(&a[0]).to_uppercase().into())
+        }),
+    );
+    f
+}
+
+fn render(files: &[(&str, &str)], data: Value) -> Result<String, String> {
+    let mut set = TemplateSet::new("gotpl", helm_like_funcs());
+    set.set_missing_key(MissingKey::Zero);
+    for (name, src) in files {
+        set.parse(name, src).map_err(|e| e.to_string())?;
+    }
+    set.execute(files[files.len() - 1].0, data)
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn functions_can_run_named_templates() {
+    let helpers = r#"{{ define "name" }}{{ .n | upper }}{{ end }}"#;
+    let main = r#"name: {{ include "name" . | printf "%q" }}"#;
+    let data = from_json(&serde_json::json!({"n": "web"}));
+    assert_eq!(
+        render(&[("_h.tpl", helpers), ("a.yaml", main)], data),
+        Ok("name: \"WEB\"".into())
+    );
+}
+
+#[test]
+fn functions_can_parse_and_run_new_text() {
+    let main = r#"{{ tpl "{{ .n }}-{{ include \"x\" . }}" . }}"#;
+    let data = from_json(&serde_json::json!({"n": "a"}));
+    let files = [
+        ("_h.tpl", r#"{{ define "x" }}X{{ end }}"#),
+        ("a.yaml", main),
+    ];
+    assert_eq!(render(&files, data), Ok("a-X".into()));
+}
+
+#[test]
+fn errors_inside_functions_nest_like_go() {
+    let helpers = "{{ define \"bad\" }}\n  {{ .a.b }}{{ end }}";
+    let main = "x: {{ include \"bad\" . }}";
+    let got = render(
+        &[("_h.tpl", helpers), ("a.yaml", main)],
+        Value::Map(Map::default()),
+    );
+    assert_eq!(
+        got,
+        Err("template: a.yaml:1:6: executing \"a.yaml\" at <include \"bad\" .>: error calling include: \
+             template: _h.tpl:2:7: executing \"bad\" at <.a.b>: nil pointer evaluating interface {}.b"
+            .into())
+    );
+    let missing = render(&[("a.yaml", "{{ include \"nope\" . }}")], Value::Nil);
+    assert_eq!(
+        missing,
+        Err("template: a.yaml:1:3: executing \"a.yaml\" at <include \"nope\" .>: error calling include: \
+             template: no template \"nope\" associated with template \"gotpl\""
+            .into())
+    );
+}
+
+#[test]
+fn runaway_recursion_through_functions_stops_at_the_depth_limit() {
+    let mut set = TemplateSet::new("gotpl", helm_like_funcs());
+    set.set_max_depth(50);
+    let src = r#"{{ define "r" }}{{ include "r" . }}{{ end }}{{ include "r" . }}"#;
+    assert!(set.parse("a", src).is_ok());
+    let err = set.execute("a", Value::Nil).map_err(|e| e.to_string());
+    assert!(err.is_err_and(|e| e.ends_with("exceeded maximum template depth (50)")));
+}
+
+#[test]
+fn set_mutates_shared_maps() {
+    let mut f = helm_like_funcs();
+    f.insert(
+        "set",
+        Func::new(&[Ty::Map, Ty::Str, Ty::Any], |_, a| {
+            if let Value::Map(m) = &a[0] {
+                m.insert(a[1].as_str().unwrap_or_default(), a[2].clone());
+            }
+            Ok(a[0].clone())
+        }),
+    );
+    let mut set = TemplateSet::new("gotpl", f);
+    let src = r#"{{ $_ := set .Values "k" 1.5 }}{{ .Values.k }}"#;
+    assert!(set.parse("a", src).is_ok());
+    let values = Map::new(MapKind::HelmValues);
+    let root = Map::default();
+    root.insert("Values", Value::Map(values.clone()));
+    assert_eq!(set.execute("a", Value::Map(root)), Ok("1.5".into()));
+    assert!(values.get("k").is_some());
+}

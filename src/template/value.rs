@@ -74,6 +74,17 @@ impl Value {
         }
     }
 
+    /// Whether this slice's elements are `interface {}` (a nil element is then a nil
+    /// interface); typed slices such as `[]string` hold concrete values.
+    pub(crate) fn elems_are_interfaces(&self) -> bool {
+        match self {
+            Value::List(_) => true,
+            Value::Map(m) => m.kind() != MapKind::Strings,
+            Value::Object(o) => o.type_name().ends_with("interface {}"),
+            _ => false,
+        }
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::Str(s) => Some(s),

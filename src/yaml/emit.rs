@@ -29,9 +29,28 @@ pub fn to_yaml(node: &Node) -> Result<String, Error> {
     if has_forbidden_characters(node) {
         return Err(Error::new("yaml: control characters are not allowed"));
     }
-    let mut emitter = Emitter::new();
+    let mut emitter = Emitter::new(Flavor::V2);
     with_stack_for(node, || {
         let tree = Tree::from_node(node, 0)?;
+        emitter.document(&tree);
+        Ok(())
+    })?;
+    Ok(emitter.out)
+}
+
+/// Helm's `toYamlPretty`, before Helm trims the final newline: go-yaml v3's
+/// encoder with `SetIndent(2)`, straight from the Go values (no JSON round
+/// trip).
+///
+/// Compared with [`to_yaml`]: sequences are indented under their key, long
+/// lines are never folded, floats keep Go's `%v` text (`1e+06`), NaN and
+/// infinities print as `.nan` / `.inf`, tabs allow block scalars, and key
+/// order follows go-yaml v3's slightly different comparison. Fails only on
+/// nesting deeper than 10000 levels.
+pub fn to_yaml_pretty(node: &Node) -> Result<String, Error> {
+    let mut emitter = Emitter::new(Flavor::V3);
+    with_stack_for(node, || {
+        let tree = Tree::from_value(node, 0)?;
         emitter.document(&tree);
         Ok(())
     })?;
@@ -137,6 +156,49 @@ impl Tree {
     }
 }
 
+impl Tree {
+    /// The tree go-yaml v3 builds from Go values directly.
+    fn from_value(node: &Node, level: usize) -> Result<Tree, Error> {
+        if level >= MAX_DEPTH && matches!(node, Node::Seq(_) | Node::Map(_)) {
+            return Err(Error::new(format!("exceeded max depth of {MAX_DEPTH}")));
+        }
+        Ok(match node {
+            Node::Null => Tree::Plain("null".into()),
+            Node::Bool(b) => Tree::Plain(b.to_string()),
+            Node::Int(i) => Tree::Plain(i.to_string()),
+            Node::Float(f) => {
+                Tree::Plain(match format_float(*f, Layout::General, false).as_str() {
+                    "+Inf" => ".inf".into(),
+                    "-Inf" => "-.inf".into(),
+                    "NaN" => ".nan".into(),
+                    text => text.into(),
+                })
+            }
+            Node::Str(s) => Tree::Str(s.clone()),
+            Node::Seq(items) => Tree::Seq(
+                items
+                    .iter()
+                    .map(|n| Tree::from_value(n, level + 1))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Node::Map(entries) => {
+                let mut by_key: Vec<&(String, Node)> = entries.iter().collect();
+                by_key.sort_by(|a, b| a.0.cmp(&b.0));
+                let mut map: Vec<(String, Tree)> = Vec::with_capacity(by_key.len());
+                for (key, value) in by_key {
+                    let value = Tree::from_value(value, level + 1)?;
+                    match map.last_mut() {
+                        Some(last) if last.0 == *key => last.1 = value,
+                        _ => map.push((key.clone(), value)),
+                    }
+                }
+                sort_by_less(&mut map, |a, b| natural_less_v3(&a.0, &b.0));
+                Tree::Map(map)
+            }
+        })
+    }
+}
+
 /// A float64 → Go JSON number text → what yaml.v2 reads from it → its text.
 fn number_text(f: f64) -> Result<String, Error> {
     if !f.is_finite() {
@@ -217,21 +279,33 @@ fn through_json(s: &str) -> Result<String, Error> {
 /// yaml.v2's `keyList.Less` on two string keys: runs of digits compare as
 /// numbers, letters sort before non-letters, otherwise code points.
 pub(crate) fn natural_less(a: &str, b: &str) -> bool {
+    natural_less_as(a, b, Flavor::V2)
+}
+
+/// go-yaml v3's variant: after a common run of digits, a letter sorts
+/// before a non-letter.
+fn natural_less_v3(a: &str, b: &str) -> bool {
+    natural_less_as(a, b, Flavor::V3)
+}
+
+fn natural_less_as(a: &str, b: &str, flavor: Flavor) -> bool {
     if a.is_ascii() && b.is_ascii() {
-        natural_less_in(a.as_bytes(), b.as_bytes())
+        natural_less_in(a.as_bytes(), b.as_bytes(), flavor)
     } else {
         let ar: Vec<char> = a.chars().collect();
         let br: Vec<char> = b.chars().collect();
-        natural_less_in(&ar, &br)
+        natural_less_in(&ar, &br, flavor)
     }
 }
 
-fn natural_less_in<T: Copy + Into<char>>(ar: &[T], br: &[T]) -> bool {
+fn natural_less_in<T: Copy + Into<char>>(ar: &[T], br: &[T], flavor: Flavor) -> bool {
     let at = |s: &[T], i: usize| -> char { s[i].into() };
     let mut i = 0;
+    let mut after_digit = false;
     while i < ar.len() && i < br.len() {
         let (ac, bc) = (at(ar, i), at(br, i));
         if ac == bc {
+            after_digit = is_go_digit(ac);
             i += 1;
             continue;
         }
@@ -241,7 +315,11 @@ fn natural_less_in<T: Copy + Into<char>>(ar: &[T], br: &[T]) -> bool {
             return ac < bc;
         }
         if al || bl {
-            return bl;
+            return if flavor == Flavor::V3 && after_digit {
+                al
+            } else {
+                bl
+            };
         }
         let mut an: i64 = 0;
         let mut bn: i64 = 0;
@@ -343,7 +421,25 @@ fn merge_sort(v: &mut [usize], less: &dyn Fn(&usize, &usize) -> bool) {
 // The emitter.
 
 const BEST_INDENT: i32 = 2;
-const BEST_WIDTH: usize = 80;
+
+/// Which go-yaml writes: v2 (through sigs.k8s.io/yaml, for `toYaml`) or v3
+/// (`toYamlPretty`). v3's emitter is v2's with a few changes, kept here as
+/// switches.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Flavor {
+    V2,
+    V3,
+}
+
+impl Flavor {
+    /// Lines longer than this fold at a space (v3 never folds).
+    fn best_width(self) -> usize {
+        match self {
+            Flavor::V2 => 80,
+            Flavor::V3 => usize::MAX,
+        }
+    }
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Style {
@@ -361,6 +457,7 @@ struct Context {
 }
 
 struct Emitter {
+    flavor: Flavor,
     out: String,
     column: usize,
     /// The last thing written was whitespace (so an indicator needs no space).
@@ -393,7 +490,7 @@ fn is_printable(c: char) -> bool {
         && c != '\u{feff}'
 }
 
-fn analyze(value: &str) -> Analysis {
+fn analyze(value: &str, flavor: Flavor) -> Analysis {
     if value.is_empty() {
         return Analysis {
             multiline: false,
@@ -406,6 +503,7 @@ fn analyze(value: &str) -> Analysis {
     let mut block_indicators = value.starts_with("---") || value.starts_with("...");
     let mut line_breaks = false;
     let mut special = false;
+    let mut tabs = false;
     let (mut leading_space, mut leading_break) = (false, false);
     let (mut trailing_space, mut trailing_break) = (false, false);
     let (mut break_space, mut space_break) = (false, false);
@@ -430,7 +528,10 @@ fn analyze(value: &str) -> Analysis {
                 _ => {}
             }
         }
-        if !is_printable(c) {
+        if c == '\t' && flavor == Flavor::V3 {
+            // v3 lets tabs into block scalars, not into plain or quoted ones.
+            tabs = true;
+        } else if !is_printable(c) {
             special = true;
         }
         if c == ' ' {
@@ -468,9 +569,11 @@ fn analyze(value: &str) -> Analysis {
         a.block_plain_allowed = false;
         a.single_quoted_allowed = false;
     }
-    if space_break || special {
+    if space_break || tabs || special {
         a.block_plain_allowed = false;
         a.single_quoted_allowed = false;
+    }
+    if space_break || special {
         a.block_allowed = false;
     }
     if line_breaks || block_indicators {
@@ -480,8 +583,9 @@ fn analyze(value: &str) -> Analysis {
 }
 
 impl Emitter {
-    fn new() -> Emitter {
+    fn new(flavor: Flavor) -> Emitter {
         Emitter {
+            flavor,
             out: String::new(),
             column: 0,
             whitespace: true,
@@ -505,6 +609,9 @@ impl Emitter {
     fn put_break(&mut self) {
         self.out.push('\n');
         self.column = 0;
+        if self.flavor == Flavor::V3 {
+            self.indention = true;
+        }
     }
 
     /// Copies a line break character from the value.
@@ -514,6 +621,9 @@ impl Emitter {
         } else {
             self.out.push(c);
             self.column = 0;
+            if self.flavor == Flavor::V3 {
+                self.indention = true;
+            }
         }
     }
 
@@ -526,7 +636,9 @@ impl Emitter {
             self.put(' ');
         }
         self.whitespace = true;
-        self.indention = true;
+        if self.flavor == Flavor::V2 {
+            self.indention = true;
+        }
     }
 
     fn write_indicator(
@@ -575,7 +687,9 @@ impl Emitter {
             Tree::Seq(items) if items.is_empty() => self.empty_collection("[", "]"),
             Tree::Map(entries) if entries.is_empty() => self.empty_collection("{", "}"),
             Tree::Seq(items) => {
-                self.increase_indent(false, context.mapping && !self.indention);
+                // v2 writes a sequence under a key at the key's column.
+                let indentless = self.flavor == Flavor::V2 && context.mapping && !self.indention;
+                self.increase_indent(false, indentless);
                 for item in items {
                     self.write_indent();
                     self.write_indicator("-", true, false, true);
@@ -595,7 +709,7 @@ impl Emitter {
                         mapping: true,
                         simple_key: false,
                     };
-                    if key.len() <= 128 && !analyze(key).multiline {
+                    if key.len() <= 128 && !analyze(key, self.flavor).multiline {
                         self.node(&Tree::Str(key.clone()), key_context);
                         self.write_indicator(":", false, false, false);
                     } else {
@@ -619,7 +733,7 @@ impl Emitter {
     }
 
     fn scalar(&mut self, value: &str, requested: Style, context: Context) {
-        let analysis = analyze(value);
+        let analysis = analyze(value, self.flavor);
         let mut style = requested;
         if context.simple_key && analysis.multiline {
             style = Style::Double;
@@ -655,7 +769,11 @@ impl Emitter {
         for (i, &c) in chars.iter().enumerate() {
             if c == ' ' {
                 let next_is_space = chars.get(i + 1) == Some(&' ');
-                if allow_breaks && !spaces && self.column > BEST_WIDTH && !next_is_space {
+                if allow_breaks
+                    && !spaces
+                    && self.column > self.flavor.best_width()
+                    && !next_is_space
+                {
                     self.write_indent();
                 } else {
                     self.put(c);
@@ -691,7 +809,7 @@ impl Emitter {
                 let next_is_space = chars.get(i + 1) == Some(&' ');
                 if allow_breaks
                     && !spaces
-                    && self.column > BEST_WIDTH
+                    && self.column > self.flavor.best_width()
                     && i > 0
                     && i + 1 < chars.len()
                     && !next_is_space
@@ -773,7 +891,7 @@ impl Emitter {
             } else if c == ' ' {
                 if allow_breaks
                     && !spaces
-                    && self.column > BEST_WIDTH
+                    && self.column > self.flavor.best_width()
                     && i > 0
                     && i + 1 < chars.len()
                 {

@@ -24,8 +24,10 @@ use super::{Error, MAX_DEPTH, Node, Numbers};
 
 const CORE: &str = "tag:yaml.org,2002:";
 
-/// How deep decoding (with aliases expanded) may nest.
-const DECODE_DEPTH: usize = 100_000;
+/// How deep the decoded tree (aliases expanded) may nest. Go has no such
+/// limit, but a deeper tree would overflow the stack of whoever walks or
+/// drops it; no real document comes near.
+const DECODE_DEPTH: usize = MAX_DEPTH;
 
 /// Parses the first YAML document of `text` the way Helm reads values files
 /// and `fromYaml` arguments. An empty stream (or one with only comments)
@@ -45,7 +47,8 @@ pub fn load(text: &str, numbers: Numbers) -> Result<Node, Error> {
     } else {
         text
     };
-    let graph = parse_first_document(text).map_err(wrap)?;
+    let (graph, source) = parse_first_document(text).map_err(wrap)?;
+    let text = source.as_str();
     let Some(root) = graph.root else {
         return Ok(Node::Null);
     };
@@ -116,29 +119,48 @@ struct Graph {
     has_aliases: bool,
 }
 
-/// Parses the first document. libyaml lets a tab follow `key:`; saphyr does
-/// not (before a plain scalar), so such tabs are turned into spaces and the
-/// parse retried, once per offending tab.
-fn parse_first_document(text: &str) -> Result<Graph, String> {
+/// Parses the first document, returning the graph and the text it was
+/// parsed from.
+///
+/// Where libyaml is laxer than saphyr, the text is adjusted (without
+/// changing its meaning or its line numbers) and parsed again:
+/// * a tab right after `key:` (before a plain scalar) becomes a space;
+/// * continuation lines of a quoted scalar get more indentation (libyaml
+///   ignores it, saphyr wants it; it is folded away either way).
+fn parse_first_document(text: &str) -> Result<(Graph, String), String> {
     const MAX_RETRIES: usize = 4096;
     check_characters(text)?;
     check_directives(text)?;
-    let mut patched: Option<String> = None;
+    let mut source = text.to_string();
     for _ in 0..MAX_RETRIES {
-        let source = patched.as_deref().unwrap_or(text);
-        match parse_events(source) {
+        match parse_events(&source) {
             Err(Failure::TabAfterColon(char_index)) => {
-                let fixed = untab_before(source, char_index).ok_or_else(|| {
+                source = untab_before(&source, char_index).ok_or_else(|| {
                     "yaml: found character that cannot start any token".to_string()
                 })?;
-                patched = Some(fixed);
+            }
+            Err(Failure::ShallowQuoted(char_index)) => {
+                source = indent_quoted(&source, char_index).ok_or_else(|| {
+                    // No closing quote: libyaml reads to the end of the text.
+                    scanner_message(
+                        source.matches('\n').count(),
+                        "found unexpected end of stream",
+                    )
+                })?;
+            }
+            Err(Failure::EndsAt(char_index)) => {
+                let end = CharOffsets::new(&source).byte(char_index);
+                if end >= source.len() {
+                    return Err("yaml: did not find expected <document start>".into());
+                }
+                source.truncate(end);
             }
             Err(Failure::Message(message)) => return Err(message),
             Ok((graph, layout)) => {
                 if source.contains('\t') {
-                    check_tabs(source, &layout, graph.last_line)?;
+                    check_tabs(&source, &layout, graph.last_line)?;
                 }
-                return Ok(graph);
+                return Ok((graph, source));
             }
         }
     }
@@ -148,6 +170,12 @@ fn parse_first_document(text: &str) -> Result<Graph, String> {
 enum Failure {
     /// saphyr refused a tab right after a `:` value indicator.
     TabAfterColon(usize),
+    /// A bare top-level scalar is followed by junk at this character, which
+    /// yaml.v2 never reads.
+    EndsAt(usize),
+    /// saphyr refused a quoted scalar (starting at this character) whose
+    /// continuation lines are not indented enough.
+    ShallowQuoted(usize),
     Message(String),
 }
 
@@ -184,15 +212,29 @@ fn parse_events(text: &str) -> Result<(Graph, Vec<Placed>), Failure> {
     // Open collections: node index and, for flow ones, their layout slot.
     let mut open: Vec<(usize, Option<usize>)> = Vec::new();
     let mut offsets = CharOffsets::new(text);
+    // Where the last event ended (a character index).
+    let mut last_end = 0;
     for item in Parser::new_from_str(text) {
         let (event, span) = match item {
             Ok(item) => item,
             Err(e) if e.info() == "':' must be followed by a valid YAML whitespace" => {
                 return Err(Failure::TabAfterColon(e.marker().index()));
             }
+            Err(e) if e.info() == "invalid indentation in quoted scalar" => {
+                return Err(Failure::ShallowQuoted(e.marker().index()));
+            }
             // yaml.v2 stops reading once the root node is complete, so
             // what follows it cannot fail the document.
             Err(e) if graph.root.is_some() && open.is_empty() && is_after_root(e.info()) => break,
+            // The same before the root scalar's event: read the text up to
+            // the problem only.
+            Err(e)
+                if open.is_empty()
+                    && is_after_root(e.info())
+                    && content_before(text, offsets.byte(e.marker().index())) =>
+            {
+                return Err(Failure::EndsAt(e.marker().index()));
+            }
             Err(e) => {
                 let within = match open.last() {
                     None => Within::Nothing,
@@ -203,9 +245,26 @@ fn parse_events(text: &str) -> Result<(Graph, Vec<Placed>), Failure> {
                         (_, false) => Within::BlockMap,
                     },
                 };
-                return Err(Failure::Message(scan_error(text, &e, within)));
+                // The token libyaml would have complained about: after a
+                // key, what trails the value; elsewhere, the next token.
+                let after_key = open.last().is_some_and(|&(index, _)| {
+                    matches!(&graph.nodes[index], Raw::Map(children) if children.len() % 2 == 1)
+                });
+                let from = if after_key && e.info().contains("invalid trailing content") {
+                    e.marker().index()
+                } else {
+                    last_end
+                };
+                let next_token = next_token_after(text, &mut offsets, from);
+                let problem = Problem {
+                    within,
+                    after_key,
+                    next_token,
+                };
+                return Err(Failure::Message(scan_error(text, &e, problem)));
             }
         };
+        last_end = span.end.index();
         let first_line = span.start.line();
         let (raw, anchor) = match event {
             Event::DocumentEnd | Event::StreamEnd => {
@@ -219,6 +278,28 @@ fn parse_events(text: &str) -> Result<(Graph, Vec<Placed>), Failure> {
                 continue;
             }
             Event::Scalar(value, style, anchor, tag) => {
+                // go-yaml's parser wants a key before `:` in a block mapping;
+                // saphyr reads `: x` as an empty key.
+                let at_key = open.last().is_some_and(|&(index, flow)| {
+                    flow.is_none()
+                        && matches!(&graph.nodes[index], Raw::Map(children) if children.len() % 2 == 0)
+                });
+                if at_key
+                    && value.is_empty()
+                    && tag.is_none()
+                    && offsets.char_at(span.start.index()) == Some(':')
+                    && !after_question_mark(text, offsets.byte(span.start.index()))
+                {
+                    let line0 = first_line.saturating_sub(1);
+                    let at = if line0 == 0 {
+                        String::new()
+                    } else {
+                        format!("line {line0}: ")
+                    };
+                    return Err(Failure::Message(format!(
+                        "yaml: {at}did not find expected key"
+                    )));
+                }
                 let kind = match style {
                     ScalarStyle::Plain => Placement::Plain,
                     ScalarStyle::Literal | ScalarStyle::Folded => Placement::Block,
@@ -371,6 +452,24 @@ fn untab_before(text: &str, char_index: usize) -> Option<String> {
     fixed.push_str(&text[..run_start]);
     fixed.push_str(&before[run_start..].replace('\t', " "));
     fixed.push_str(&text[at..]);
+    Some(fixed)
+}
+
+/// `text` with the continuation lines of the quoted scalar starting at
+/// `char_index` indented past its first column. `None` if it never closes.
+fn indent_quoted(text: &str, char_index: usize) -> Option<String> {
+    let start = CharOffsets::new(text).byte(char_index);
+    let end = closing_quote(text, start)?;
+    let column = text[..start]
+        .chars()
+        .rev()
+        .take_while(|c| *c != '\n')
+        .count();
+    let padding = format!("\n{}", " ".repeat(column + 1));
+    let mut fixed = String::with_capacity(text.len() + 64);
+    fixed.push_str(&text[..start]);
+    fixed.push_str(&text[start..end].replace('\n', &padding));
+    fixed.push_str(&text[end..]);
     Some(fixed)
 }
 
@@ -591,9 +690,134 @@ enum Within {
     FlowSeq,
 }
 
-fn scan_error(text: &str, error: &ScanError, within: Within) -> String {
+/// Whether anything but blanks, comments and `---` precedes byte `at`.
+fn content_before(text: &str, at: usize) -> bool {
+    text.get(..at).unwrap_or_default().lines().any(|line| {
+        let line = line.trim();
+        !line.is_empty() && !line.starts_with('#') && line != "---"
+    })
+}
+
+/// Whether the text before byte `at` (skipping blanks, line breaks and
+/// comments) ends with a `?` explicit-key indicator.
+fn after_question_mark(text: &str, at: usize) -> bool {
+    let before = text.get(..at).unwrap_or_default();
+    for line in before.rsplit('\n') {
+        // Drop a comment (a `#` after a blank or at the start).
+        let content = match line
+            .find(" #")
+            .or_else(|| line.starts_with('#').then_some(0))
+        {
+            Some(hash) => &line[..hash],
+            None => line,
+        };
+        let content = content.trim_end_matches([' ', '\t', '\r']);
+        if !content.is_empty() {
+            return content.ends_with('?')
+                && content[..content.len() - 1]
+                    .chars()
+                    .last()
+                    .is_none_or(|c| c == ' ' || c == '\t' || c == '-');
+        }
+    }
+    false
+}
+
+/// The token after the last event, as libyaml would scan it next.
+#[derive(Clone, Copy)]
+enum NextToken {
+    /// A quoted scalar that never closes.
+    Unterminated,
+    /// Something starting on this 0-based line.
+    At(usize),
+    Unknown,
+}
+
+/// Finds the next token after character `from`: skips blanks, line breaks
+/// and comments.
+fn next_token_after(text: &str, offsets: &mut CharOffsets, from: usize) -> NextToken {
+    let start = offsets.byte(from);
+    let Some(rest) = text.get(start..) else {
+        return NextToken::Unknown;
+    };
+    let mut in_comment = false;
+    for (at, c) in rest.char_indices() {
+        match c {
+            '\n' => in_comment = false,
+            _ if in_comment => {}
+            ' ' | '\t' | '\r' => {}
+            '#' => in_comment = true,
+            _ => {
+                let here = start + at;
+                let line0 = text[..here].matches('\n').count();
+                if (c == '"' || c == '\'') && closing_quote(text, here).is_none() {
+                    return NextToken::Unterminated;
+                }
+                return NextToken::At(line0);
+            }
+        }
+    }
+    NextToken::Unknown
+}
+
+/// The byte offset of the quote closing the scalar that opens at `start`.
+fn closing_quote(text: &str, start: usize) -> Option<usize> {
+    let quote = text[start..]
+        .chars()
+        .next()
+        .filter(|c| *c == '"' || *c == '\'')?;
+    let mut chars = text[start + 1..].char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '\\' if quote == '"' => {
+                chars.next();
+            }
+            '\'' if quote == '\'' && chars.peek().is_some_and(|(_, next)| *next == '\'') => {
+                chars.next();
+            }
+            c if c == quote => return Some(start + 1 + at),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Where the parser was when saphyr gave up.
+#[derive(Clone, Copy)]
+struct Problem {
+    within: Within,
+    /// In a block mapping, right after a key (a value is expected).
+    after_key: bool,
+    next_token: NextToken,
+}
+
+fn scan_error(text: &str, error: &ScanError, problem: Problem) -> String {
+    let Problem {
+        within,
+        after_key,
+        next_token,
+    } = problem;
     let info = strip_context(error.info());
-    let line0 = error.marker().line().saturating_sub(1);
+    let mut line0 = error.marker().line().saturating_sub(1);
+    // libyaml complains about a misplaced token where the token starts, and
+    // first scans it whole: a quote that never closes runs to the end.
+    if matches!(
+        info,
+        "did not find expected key"
+            | "did not find expected '-' indicator"
+            | "invalid trailing content after double-quoted scalar"
+    ) {
+        match next_token {
+            NextToken::Unterminated => {
+                return scanner_message(
+                    text.matches('\n').count(),
+                    "found unexpected end of stream",
+                );
+            }
+            NextToken::At(line) => line0 = line,
+            NextToken::Unknown => {}
+        }
+    }
     let parser_problem = |problem: &str| {
         if line0 == 0 {
             format!("yaml: {problem}")
@@ -625,7 +849,14 @@ fn scan_error(text: &str, error: &ScanError, within: Within) -> String {
         "found unexpected end of stream" | "invalid indentation in quoted scalar" => {
             at_end_of_text()
         }
-        "simple key expect ':'" => scanner_message(line0, "could not find expected ':'"),
+        "simple key expect ':'" | "simple key expected" => {
+            scanner_message(line0, "could not find expected ':'")
+        }
+        // libyaml stops at the tab itself, on a later line.
+        "found a tab" => scanner_message(
+            next_line_with_leading_tab(text, line0).unwrap_or(line0),
+            "found a tab character that violates indentation",
+        ),
         "did not find expected hexadecimal number" => {
             scanner_message(line0, "did not find expected hexdecimal number")
         }
@@ -642,7 +873,16 @@ fn scan_error(text: &str, error: &ScanError, within: Within) -> String {
             Some(problem) => format!("yaml: line {}: {problem}", line0 + 1),
             None => scanner_message(line0, info),
         },
-        "illegal placement of ':' indicator"
+        // A stray `]` or `}`, or a block entry inside a flow collection:
+        // libyaml finds no node where a value should be, or no next item.
+        "misplaced bracket" | "\"-\" is only valid inside a block"
+            if after_key
+                || matches!(within, Within::FlowMap | Within::FlowSeq | Within::Nothing) =>
+        {
+            parser_problem("did not find expected node content")
+        }
+        "misplaced bracket"
+        | "illegal placement of ':' indicator"
         | "wrongly indented line in block scalar"
         | "invalid trailing content after double-quoted scalar" => match expected_next() {
             Some(problem) => parser_problem(problem),
@@ -653,6 +893,19 @@ fn scan_error(text: &str, error: &ScanError, within: Within) -> String {
         }
         _ => scanner_message(line0, info),
     }
+}
+
+/// The first line at or after `line0` (0-based) indented with a tab.
+fn next_line_with_leading_tab(text: &str, line0: usize) -> Option<usize> {
+    text.lines()
+        .enumerate()
+        .skip(line0)
+        .find(|(_, line)| {
+            line.chars()
+                .take_while(|c| c.is_whitespace())
+                .any(|c| c == '\t')
+        })
+        .map(|(number, _)| number)
 }
 
 /// libyaml keeps "while parsing …" as a separate context; yaml.v2 shows only
@@ -782,7 +1035,7 @@ impl Decoder<'_> {
     }
 
     /// Enters a collection. Expanded aliases may nest far deeper than the
-    /// text; past [`DECODE_DEPTH`] we give up rather than exhaust memory.
+    /// text; past [`DECODE_DEPTH`] we give up.
     fn descend(&mut self) -> Result<(), String> {
         self.depth += 1;
         if self.depth > DECODE_DEPTH {

@@ -9,6 +9,8 @@
 //!   turned into strings. [`Numbers`] picks how numbers come out.
 //! * [`to_yaml`] is `toYaml`: Go value → JSON → yaml.v2's emitter, with its
 //!   natural key order, quoting rules and 80-column folding.
+//!   [`to_yaml_pretty`] is `toYamlPretty` (go-yaml v3, indented sequences,
+//!   no folding).
 //! * [`to_json`], [`to_pretty_json`], [`to_raw_json`] are `toJson`,
 //!   `toPrettyJson`, `toRawJson` (Go's `encoding/json`), and [`from_json`]
 //!   reads JSON like `json.Unmarshal` into `interface{}`.
@@ -25,14 +27,16 @@ mod gonum;
 mod json;
 mod load;
 mod resolve;
+mod serde_json_bridge;
 mod split;
 
 #[cfg(test)]
 mod tests;
 
-pub use emit::to_yaml;
+pub use emit::{to_yaml, to_yaml_pretty};
 pub use json::{from_json, to_json, to_pretty_json, to_raw_json};
 pub use load::load;
+pub use serde_json_bridge::{json_from_node, node_from_json};
 pub use split::split_manifests;
 
 use std::fmt;

@@ -1,0 +1,331 @@
+//! From rendered files to what Helm installs and prints: documents split and
+//! sorted by kind, hooks apart, CRDs, notes; and `helm template`'s output.
+
+use std::collections::BTreeMap;
+
+use super::Error;
+use super::ignore::go_match;
+use super::model::Chart;
+use super::values::lookup;
+use crate::yaml::{self, Node, Numbers};
+
+/// One rendered, non-hook document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Manifest {
+    /// The template it came from (`chart/templates/x.yaml`).
+    pub source: String,
+    /// The document text, trimmed.
+    pub content: String,
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+}
+
+/// A document with a `helm.sh/hook` annotation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hook {
+    pub source: String,
+    pub content: String,
+    pub kind: String,
+    pub name: String,
+    /// Normalised event names (`pre-install`, `test`, …).
+    pub events: Vec<String>,
+    pub weight: i64,
+    /// As annotated (empty means Helm's default, `before-hook-creation`).
+    pub delete_policies: Vec<String>,
+}
+
+/// A file from a `crds/` directory (not templated).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Crd {
+    /// `chart/crds/x.yaml` or `chart/charts/sub/crds/x.yaml`.
+    pub source: String,
+    pub content: String,
+}
+
+/// A rendered chart.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Rendered {
+    /// Non-hook documents in Helm's install order.
+    pub manifests: Vec<Manifest>,
+    /// Hooks, sorted by kind (Helm sorts by weight when running them).
+    pub hooks: Vec<Hook>,
+    pub crds: Vec<Crd>,
+    /// The root chart's NOTES.txt, rendered.
+    pub notes: String,
+}
+
+/// What `helm template` prints besides the manifests.
+#[derive(Clone, Debug, Default)]
+pub struct PrintOptions {
+    pub include_crds: bool,
+    pub no_hooks: bool,
+    pub skip_tests: bool,
+    /// `--show-only` patterns (paths relative to the chart, e.g. `templates/x.yaml`).
+    pub show_only: Vec<String>,
+}
+
+/// helm v4's `InstallOrder`.
+const INSTALL_ORDER: &[&str] = &[
+    "PriorityClass",
+    "Namespace",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodSecurityPolicy",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+    "Secret",
+    "SecretList",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleList",
+    "ClusterRoleBinding",
+    "ClusterRoleBindingList",
+    "Role",
+    "RoleList",
+    "RoleBinding",
+    "RoleBindingList",
+    "Service",
+    "DaemonSet",
+    "Pod",
+    "ReplicationController",
+    "ReplicaSet",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "IngressClass",
+    "Ingress",
+    "APIService",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
+
+/// Sort key: known kinds by rank, then unknown kinds alphabetically.
+fn kind_key(kind: &str) -> (usize, &str) {
+    match INSTALL_ORDER.iter().position(|k| *k == kind) {
+        Some(rank) => (rank, ""),
+        None => (INSTALL_ORDER.len(), kind),
+    }
+}
+
+fn hook_event(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "pre-install" => "pre-install",
+        "post-install" => "post-install",
+        "pre-delete" => "pre-delete",
+        "post-delete" => "post-delete",
+        "pre-upgrade" => "pre-upgrade",
+        "post-upgrade" => "post-upgrade",
+        "pre-rollback" => "pre-rollback",
+        "post-rollback" => "post-rollback",
+        "test" | "test-success" => "test",
+        _ => return None,
+    })
+}
+
+fn scalar(node: Option<&Node>) -> String {
+    match node {
+        Some(Node::Str(s)) => s.clone(),
+        Some(Node::Bool(b)) => b.to_string(),
+        Some(Node::Int(i)) => i.to_string(),
+        Some(Node::Float(f)) => super::go_float(*f),
+        _ => String::new(),
+    }
+}
+
+/// Helm's `SortManifests` on the rendered files, plus notes and CRDs.
+pub(crate) fn build(
+    chart: &Chart,
+    mut files: BTreeMap<String, String>,
+    subchart_notes: bool,
+) -> Result<Rendered, Error> {
+    let root_notes = format!("{}/templates/NOTES.txt", chart.name());
+    let mut notes = String::new();
+    let note_names: Vec<String> = files
+        .keys()
+        .filter(|k| k.ends_with("NOTES.txt"))
+        .cloned()
+        .collect();
+    for name in note_names {
+        if let Some(text) = files.remove(&name)
+            && (subchart_notes || name == root_notes)
+        {
+            if !notes.is_empty() {
+                notes.push('\n');
+            }
+            notes.push_str(&text);
+        }
+    }
+    let mut manifests = Vec::new();
+    let mut hooks = Vec::new();
+    for (path, content) in &files {
+        let base = path.rsplit('/').next().unwrap_or(path);
+        if base.starts_with('_') || content.trim().is_empty() {
+            continue;
+        }
+        for doc in yaml::split_manifests(content) {
+            let head = yaml::load(&doc, Numbers::Int64)
+                .map_err(|e| Error::new(format!("YAML parse error on {path}: {e}")))?;
+            let metadata = lookup(&head, "metadata");
+            let kind = scalar(lookup(&head, "kind"));
+            let name = scalar(metadata.and_then(|m| lookup(m, "name")));
+            let annotations = metadata.and_then(|m| lookup(m, "annotations"));
+            let hook_types = annotations.and_then(|a| lookup(a, "helm.sh/hook"));
+            let Some(hook_types) = hook_types else {
+                manifests.push(Manifest {
+                    source: path.clone(),
+                    content: doc,
+                    api_version: scalar(lookup(&head, "apiVersion")),
+                    kind,
+                    name,
+                });
+                continue;
+            };
+            let annotation = |key: &str| scalar(annotations.and_then(|a| lookup(a, key)));
+            let mut events = Vec::new();
+            let mut unknown = false;
+            for event in scalar(Some(hook_types)).split(',') {
+                match hook_event(&event.trim().to_lowercase()) {
+                    Some(e) => events.push(e.to_string()),
+                    None => {
+                        unknown = true;
+                        break;
+                    }
+                }
+            }
+            if unknown {
+                continue;
+            }
+            let delete_policies = annotation("helm.sh/hook-delete-policy")
+                .split(',')
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+                .collect();
+            hooks.push(Hook {
+                source: path.clone(),
+                content: doc,
+                kind,
+                name,
+                events,
+                weight: go_atoi(&annotation("helm.sh/hook-weight")),
+                delete_policies,
+            });
+        }
+    }
+    manifests.sort_by(|a, b| kind_key(&a.kind).cmp(&kind_key(&b.kind)));
+    hooks.sort_by(|a, b| kind_key(&a.kind).cmp(&kind_key(&b.kind)));
+    let mut crds = Vec::new();
+    collect_crds(chart, chart.name(), &mut crds);
+    Ok(Rendered {
+        manifests,
+        hooks,
+        crds,
+        notes,
+    })
+}
+
+/// Go's `strconv.Atoi`, 0 on error.
+fn go_atoi(text: &str) -> i64 {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return 0;
+    }
+    text.parse().unwrap_or(0)
+}
+
+fn collect_crds(chart: &Chart, full_path: &str, out: &mut Vec<Crd>) {
+    for file in chart.crd_files() {
+        out.push(Crd {
+            source: format!("{full_path}/{}", file.name),
+            content: String::from_utf8_lossy(&file.data).into_owned(),
+        });
+    }
+    for sub in &chart.dependencies {
+        collect_crds(sub, &format!("{full_path}/charts/{}", sub.name()), out);
+    }
+}
+
+impl Rendered {
+    /// The stored release manifest: `---\n# Source: <path>\n<doc>\n` per document.
+    pub fn manifest_text(&self, include_crds: bool) -> String {
+        let mut out = String::new();
+        if include_crds {
+            for crd in &self.crds {
+                out.push_str(&format!("---\n# Source: {}\n{}\n", crd.source, crd.content));
+            }
+        }
+        for m in &self.manifests {
+            out.push_str(&format!("---\n# Source: {}\n{}\n", m.source, m.content));
+        }
+        out
+    }
+
+    /// Exactly what `helm template` prints on stdout.
+    pub fn helm_template_output(&self, options: &PrintOptions) -> Result<String, Error> {
+        let mut out = self.manifest_text(options.include_crds).trim().to_string();
+        out.push('\n');
+        if !options.no_hooks {
+            for hook in &self.hooks {
+                if options.skip_tests && hook.events.iter().any(|e| e == "test") {
+                    continue;
+                }
+                out.push_str(&format!(
+                    "---\n# Source: {}\n{}\n",
+                    hook.source, hook.content
+                ));
+            }
+        }
+        if options.show_only.is_empty() {
+            return Ok(out);
+        }
+        let documents = yaml::split_manifests(&out);
+        let mut shown = String::new();
+        for pattern in &options.show_only {
+            let pattern = pattern.replace('\\', "/");
+            let mut missing = true;
+            for doc in &documents {
+                let Some(path) = source_path(doc) else {
+                    continue;
+                };
+                if !go_match(&pattern, path) {
+                    continue;
+                }
+                shown.push_str(&format!("---\n{doc}\n"));
+                missing = false;
+            }
+            if missing {
+                return Err(Error::new(format!(
+                    "could not find template {pattern} in chart"
+                )));
+            }
+        }
+        Ok(shown)
+    }
+}
+
+/// The path after the chart name in a document's `# Source: <chart>/<path>` line
+/// (Go's regexp `# Source: [^/]+/(.+)`: the first match anywhere).
+fn source_path(doc: &str) -> Option<&str> {
+    let mut from = 0;
+    while let Some(at) = doc[from..].find("# Source: ") {
+        let start = from + at + "# Source: ".len();
+        let rest = &doc[start..];
+        let line_end = rest.find('\n').unwrap_or(rest.len());
+        let line = &rest[..line_end];
+        if let Some(slash) = line.find('/')
+            && slash > 0
+            && slash + 1 < line.len()
+        {
+            return Some(&line[slash + 1..]);
+        }
+        from = start;
+    }
+    None
+}

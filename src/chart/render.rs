@@ -1,0 +1,419 @@
+//! The rendering driver: dependencies and values, then one template set for
+//! the whole chart tree, executed file by file as Helm's engine does.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use super::Error;
+use super::files::{Capabilities, DEFAULT_API_VERSIONS, Files, KubeVersion, node_to_value};
+use super::functions::{self, WARN_END, WARN_START, go_quote};
+use super::model::{Chart, Metadata};
+use super::output::{self, Rendered};
+use super::schema;
+use super::semver;
+use super::values::{coalesce_values_for, process_dependencies};
+use crate::template::{Funcs, Map, MapKind, MissingKey, TemplateError, TemplateSet, Value};
+use crate::yaml::Node;
+
+/// Stack for the rendering thread: deep `include` recursion runs on the native stack.
+const RENDER_STACK: usize = 1 << 30;
+
+/// How a chart is rendered: the release, the cluster it pretends to target.
+#[derive(Clone, Debug)]
+pub struct RenderOptions {
+    pub release_name: String,
+    pub namespace: String,
+    /// `.Release.Revision` (1 on install).
+    pub revision: i64,
+    /// `.Release.IsUpgrade` (and not `IsInstall`).
+    pub is_upgrade: bool,
+    /// `--kube-version`; helm v4's offline default is v1.35.0.
+    pub kube_version: Option<String>,
+    /// `--api-versions`, added to the default set.
+    pub api_versions: Vec<String>,
+    pub skip_schema_validation: bool,
+    /// Join every chart's NOTES.txt (`--render-subchart-notes`).
+    pub render_subchart_notes: bool,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            release_name: "release-name".into(),
+            namespace: "default".into(),
+            revision: 1,
+            is_upgrade: false,
+            kube_version: None,
+            api_versions: Vec::new(),
+            skip_schema_validation: false,
+            render_subchart_notes: false,
+        }
+    }
+}
+
+/// Renders `chart` with the user-supplied values (helm's `config`): processes
+/// dependencies, coalesces and validates values, renders every template and
+/// sorts the result into manifests, hooks, CRDs and notes.
+pub fn render(
+    chart: &Chart,
+    user_values: &Node,
+    options: &RenderOptions,
+) -> Result<Rendered, Error> {
+    let chart = chart.clone();
+    let user = user_values.clone();
+    let options = options.clone();
+    let worker = std::thread::Builder::new()
+        .name("tare-render".into())
+        .stack_size(RENDER_STACK)
+        .spawn(move || render_on_thread(chart, &user, &options))
+        .map_err(|e| Error::new(format!("cannot start the rendering thread: {e}")))?;
+    worker
+        .join()
+        .unwrap_or_else(|_| Err(Error::new("rendering template failed: internal error")))
+}
+
+fn render_on_thread(
+    mut chart: Chart,
+    user: &Node,
+    options: &RenderOptions,
+) -> Result<Rendered, Error> {
+    process_dependencies(&mut chart, user)?;
+    let kube_version = match &options.kube_version {
+        Some(text) => KubeVersion::parse(text)
+            .ok_or_else(|| Error::new(format!("invalid kube version {text:?}")))?,
+        None => KubeVersion::parse("v1.35.0").unwrap_or(KubeVersion {
+            version: "v1.35.0".into(),
+            major: "1".into(),
+            minor: "35".into(),
+        }),
+    };
+    let mut api_versions: Vec<String> =
+        DEFAULT_API_VERSIONS.iter().map(|s| s.to_string()).collect();
+    api_versions.extend(options.api_versions.iter().cloned());
+    let values = coalesce_values_for(&chart, user)?;
+    if !options.skip_schema_validation {
+        schema::validate_chart(&chart, &values).map_err(|e| {
+            Error::new(format!(
+                "values don't meet the specifications of the schema(s) in the following chart(s):\n{e}"
+            ))
+        })?;
+    }
+    if !chart.metadata.kube_version.is_empty()
+        && !semver::compatible(&chart.metadata.kube_version, &kube_version.string())
+    {
+        return Err(Error::new(format!(
+            "chart requires kubeVersion: {} which is incompatible with Kubernetes {}",
+            chart.metadata.kube_version,
+            kube_version.string()
+        )));
+    }
+    let caps = Value::Object(Rc::new(Capabilities {
+        kube_version: Rc::new(kube_version),
+        api_versions: Rc::new(api_versions),
+    }));
+    let release = Value::Map(Map::from_entries(
+        MapKind::Any,
+        BTreeMap::from([
+            (
+                "Name".to_string(),
+                Value::from(options.release_name.as_str()),
+            ),
+            (
+                "Namespace".to_string(),
+                Value::from(options.namespace.as_str()),
+            ),
+            ("IsUpgrade".to_string(), Value::Bool(options.is_upgrade)),
+            ("IsInstall".to_string(), Value::Bool(!options.is_upgrade)),
+            ("Revision".to_string(), Value::Int(options.revision)),
+            ("Service".to_string(), Value::from("Helm")),
+        ]),
+    ));
+    let rendered = render_templates(&chart, &values, &release, &caps)?;
+    output::build(&chart, rendered, options.render_subchart_notes)
+}
+
+struct Renderable {
+    text: String,
+    data: Map,
+    base_path: String,
+}
+
+fn strings(list: &Option<Vec<String>>) -> Value {
+    match list {
+        Some(items) => Value::list(items.iter().map(|s| Value::from(s.as_str())).collect()),
+        None => Value::Nil,
+    }
+}
+
+fn any_map(entries: Vec<(&str, Value)>) -> Value {
+    Value::Map(Map::from_entries(
+        MapKind::Any,
+        entries
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    ))
+}
+
+/// `.Chart` as helm v4 passes it: the metadata's Go field names, all present.
+fn chart_value(md: &Metadata, is_root: bool) -> Value {
+    let maintainers = match &md.maintainers {
+        Some(list) => Value::list(
+            list.iter()
+                .map(|m| {
+                    any_map(vec![
+                        ("Name", Value::from(m.name.as_str())),
+                        ("Email", Value::from(m.email.as_str())),
+                        ("URL", Value::from(m.url.as_str())),
+                    ])
+                })
+                .collect(),
+        ),
+        None => Value::Nil,
+    };
+    let annotations = match &md.annotations {
+        Some(entries) => Value::Map(Map::from_entries(
+            MapKind::Any,
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+                .collect(),
+        )),
+        None => Value::Nil,
+    };
+    let dependencies = if md.dependencies.is_empty() {
+        Value::Nil
+    } else {
+        Value::list(
+            md.dependencies
+                .iter()
+                .map(|d| {
+                    let imports = d
+                        .import_values
+                        .iter()
+                        .map(|iv| match iv {
+                            super::ImportValue::Export(s) => Value::from(s.as_str()),
+                            super::ImportValue::Map { child, parent } => any_map(vec![
+                                ("child", Value::from(child.as_str())),
+                                ("parent", Value::from(parent.as_str())),
+                            ]),
+                        })
+                        .collect::<Vec<_>>();
+                    any_map(vec![
+                        ("Name", Value::from(d.name.as_str())),
+                        ("Version", Value::from(d.version.as_str())),
+                        ("Repository", Value::from(d.repository.as_str())),
+                        ("Condition", Value::from(d.condition.as_str())),
+                        (
+                            "Tags",
+                            if d.tags.is_empty() {
+                                Value::Nil
+                            } else {
+                                Value::list(
+                                    d.tags.iter().map(|t| Value::from(t.as_str())).collect(),
+                                )
+                            },
+                        ),
+                        ("Enabled", Value::Bool(d.enabled)),
+                        (
+                            "ImportValues",
+                            if imports.is_empty() {
+                                Value::Nil
+                            } else {
+                                Value::list(imports)
+                            },
+                        ),
+                        ("Alias", Value::from(d.alias.as_str())),
+                    ])
+                })
+                .collect(),
+        )
+    };
+    any_map(vec![
+        ("Name", Value::from(md.name.as_str())),
+        ("Home", Value::from(md.home.as_str())),
+        ("Sources", strings(&md.sources)),
+        ("Version", Value::from(md.version.as_str())),
+        ("Description", Value::from(md.description.as_str())),
+        ("Keywords", strings(&md.keywords)),
+        ("Maintainers", maintainers),
+        ("Icon", Value::from(md.icon.as_str())),
+        ("APIVersion", Value::from(md.api_version.as_str())),
+        ("Condition", Value::from(md.condition.as_str())),
+        ("Tags", Value::from(md.tags.as_str())),
+        ("AppVersion", Value::from(md.app_version.as_str())),
+        ("Deprecated", Value::Bool(md.deprecated)),
+        ("Annotations", annotations),
+        ("KubeVersion", Value::from(md.kube_version.as_str())),
+        ("Dependencies", dependencies),
+        ("Type", Value::from(md.chart_type.as_str())),
+        ("IsRoot", Value::Bool(is_root)),
+    ])
+}
+
+/// Helm's `recAllTpls`: every template of the tree with the data it runs with.
+fn collect(
+    chart: &Chart,
+    full_path: &str,
+    values: Value,
+    release: &Value,
+    caps: &Value,
+    is_root: bool,
+    out: &mut BTreeMap<String, Renderable>,
+) -> Map {
+    let files: BTreeMap<String, Rc<[u8]>> = chart
+        .files
+        .iter()
+        .map(|f| (f.name.clone(), Rc::from(f.data.as_slice())))
+        .collect();
+    let subcharts = Map::new(MapKind::Any);
+    let data = Map::from_entries(
+        MapKind::Any,
+        BTreeMap::from([
+            ("Chart".to_string(), chart_value(&chart.metadata, is_root)),
+            (
+                "Files".to_string(),
+                Value::Object(Rc::new(Files::new(files))),
+            ),
+            ("Release".to_string(), release.clone()),
+            ("Capabilities".to_string(), caps.clone()),
+            ("Values".to_string(), values.clone()),
+            ("Subcharts".to_string(), Value::Map(subcharts.clone())),
+        ]),
+    );
+    for sub in &chart.dependencies {
+        let sub_values = match &values {
+            Value::Map(m) => match m.get(sub.name()) {
+                Some(Value::Map(inner)) => Value::Map(Map::from_entries(
+                    MapKind::HelmValues,
+                    inner.snapshot().into_iter().collect(),
+                )),
+                _ => Value::Map(Map::new(MapKind::HelmValues)),
+            },
+            _ => Value::Map(Map::new(MapKind::HelmValues)),
+        };
+        let sub_path = format!("{full_path}/charts/{}", sub.name());
+        let sub_data = collect(sub, &sub_path, sub_values, release, caps, false, out);
+        subcharts.insert(sub.name(), Value::Map(sub_data));
+    }
+    for template in &chart.templates {
+        let base = template.name.rsplit('/').next().unwrap_or(&template.name);
+        if chart.is_library() && !base.starts_with('_') {
+            continue;
+        }
+        out.insert(
+            format!("{full_path}/{}", template.name),
+            Renderable {
+                text: String::from_utf8_lossy(&template.data).into_owned(),
+                data: data.clone(),
+                base_path: format!("{full_path}/templates"),
+            },
+        );
+    }
+    data
+}
+
+/// Helm's parse-order: deeper paths first, then reverse lexicographic.
+fn sort_templates(names: &mut [String]) {
+    names.sort_by(|a, b| {
+        let (ca, cb) = (a.matches('/').count(), b.matches('/').count());
+        cb.cmp(&ca).then_with(|| b.cmp(a))
+    });
+}
+
+fn parse_error(err: &TemplateError) -> Error {
+    let text = err.to_string();
+    let tokens: Vec<&str> = text.split(": ").collect();
+    if tokens.len() < 2 {
+        return Error::new(format!("parse error: {text}"));
+    }
+    Error::new(format!(
+        "parse error at ({}): {}",
+        tokens[1],
+        tokens[tokens.len() - 1]
+    ))
+}
+
+/// helm v4's wording of execution errors.
+pub(crate) fn exec_error(filename: &str, err: &TemplateError) -> Error {
+    let text = err.to_string();
+    if let (Some(start), Some(end)) = (text.find(WARN_START), text.rfind(WARN_END)) {
+        let message = &text[start + WARN_START.len()..end.max(start + WARN_START.len())];
+        let location = text.split(": ").nth(1).unwrap_or(filename);
+        return Error::new(format!("execution error at ({location}): {message}"));
+    }
+    match err {
+        TemplateError::Exec {
+            location,
+            template,
+            context,
+            message,
+        } => {
+            if message.starts_with("error calling ")
+                && !message.starts_with("error calling include: ")
+            {
+                return Error::new(text);
+            }
+            let message =
+                message.replacen("error calling include: ", "error calling include:\n", 1);
+            Error::new(format!(
+                "{location}\n  executing {} at <{context}>:\n    {message}",
+                go_quote(template)
+            ))
+        }
+        _ => Error::new(text),
+    }
+}
+
+fn render_templates(
+    chart: &Chart,
+    values: &Node,
+    release: &Value,
+    caps: &Value,
+) -> Result<BTreeMap<String, String>, Error> {
+    let mut renderables = BTreeMap::new();
+    let root_values = node_to_value(values, MapKind::HelmValues);
+    collect(
+        chart,
+        chart.name(),
+        root_values,
+        release,
+        caps,
+        true,
+        &mut renderables,
+    );
+    let mut funcs = Funcs::new();
+    crate::template::register_sprig(&mut funcs);
+    // Helm removes these two from Sprig's map.
+    funcs.remove("env");
+    funcs.remove("expandenv");
+    functions::register(&mut funcs);
+    let mut set = TemplateSet::new("gotpl", funcs);
+    set.set_missing_key(MissingKey::Zero);
+    let mut names: Vec<String> = renderables.keys().cloned().collect();
+    sort_templates(&mut names);
+    for name in &names {
+        set.parse(name, &renderables[name].text)
+            .map_err(|e| parse_error(&e))?;
+    }
+    let mut rendered = BTreeMap::new();
+    for name in &names {
+        let base = name.rsplit('/').next().unwrap_or(name);
+        if base.starts_with('_') {
+            continue;
+        }
+        let r = &renderables[name];
+        r.data.insert(
+            "Template",
+            any_map(vec![
+                ("Name", Value::from(name.as_str())),
+                ("BasePath", Value::from(r.base_path.as_str())),
+            ]),
+        );
+        let out = set
+            .execute(name, Value::Map(r.data.clone()))
+            .map_err(|e| exec_error(name, &e))?;
+        rendered.insert(name.clone(), out.replace("<no value>", ""));
+    }
+    Ok(rendered)
+}

@@ -1,0 +1,3 @@
+use crate::template::Funcs;
+
+pub(super) fn register(_f: &mut Funcs) {}
