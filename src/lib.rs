@@ -6,6 +6,7 @@ pub mod action;
 pub mod chart;
 pub mod cli;
 pub mod kube;
+pub mod manifest;
 pub mod release;
 pub mod tars;
 pub mod template;

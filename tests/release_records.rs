@@ -47,9 +47,31 @@ fn sorted_resource_blocks(status: &str) -> String {
         .unwrap_or(rest.len());
     let (resources, tail) = rest.split_at(end);
     let resources = resources.strip_prefix("==> ").unwrap_or(resources);
+    let resources = without_ages(resources);
     let mut blocks: Vec<&str> = resources.split("\n==> ").collect();
     blocks.sort_unstable();
     format!("{head}RESOURCES:\n==> {}{tail}", blocks.join("\n==> "))
+}
+
+/// Objects age between the two calls (`9s` then `10s`): the AGE column is
+/// blanked out in both outputs, its width kept.
+fn without_ages(resources: &str) -> String {
+    let is_age = |token: &str| {
+        !token.is_empty()
+            && token.chars().next().is_some_and(|c| c.is_ascii_digit())
+            && token
+                .chars()
+                .all(|c| c.is_ascii_digit() || "smhdy".contains(c))
+            && token.chars().last().is_some_and(|c| "smhdy".contains(c))
+    };
+    resources
+        .lines()
+        .map(|line| match line.rsplit_once(' ') {
+            Some((start, last)) if is_age(last) => format!("{start} {}", "~".repeat(last.len())),
+            _ => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Compares tare's and helm's output of one command. Live objects age and

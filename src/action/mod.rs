@@ -1,10 +1,14 @@
 //! What tare's commands do, one module per command; `cli` only parses flags
 //! and prints what these return.
 
+pub mod apply_release;
+pub mod deploy;
 pub mod get_values;
 pub mod history;
+mod interrupt;
 pub mod output;
 pub mod resources;
+pub mod rollback;
 pub mod status;
 
 pub use output::OutputFormat;

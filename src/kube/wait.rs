@@ -1,0 +1,247 @@
+//! Waiting until applied objects are ready, with live status on stderr, an
+//! exact deadline, and a fast failure when pods cannot start.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use futures::stream::{self, StreamExt};
+use k8s_openapi::api::core::v1::{Event, Pod};
+use k8s_openapi::jiff::Timestamp;
+use kube::api::{Api, ListParams};
+use serde_json::Value;
+
+use super::apply::{Applier, ObjectRef};
+use super::readiness::{Readiness, readiness};
+use crate::manifest::Manifest;
+
+/// Pod states that no amount of waiting fixes.
+const FATAL_WAITING_REASONS: &[&str] = &[
+    "ImagePullBackOff",
+    "ErrImagePull",
+    "CrashLoopBackOff",
+    "CreateContainerConfigError",
+    "InvalidImageName",
+];
+
+/// How long a pod may stay unschedulable before the wait gives up on it.
+const UNSCHEDULABLE_GRACE: Duration = Duration::from_secs(30);
+
+const POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Waits until every manifest's live object is ready, or fails with the reason.
+pub async fn wait_ready(
+    applier: &Applier,
+    manifests: &[Manifest],
+    default_namespace: &str,
+    timeout: Duration,
+) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let started = Timestamp::now();
+    let mut pending: Vec<&Manifest> = manifests.iter().collect();
+    let mut last_report = String::new();
+    while !pending.is_empty() {
+        let checks: Vec<(usize, ObjectRef, Readiness)> = stream::iter(pending.iter().enumerate())
+            .map(|(i, m)| async move {
+                let (reference, state) = check(applier, m, default_namespace, started).await;
+                (i, reference, state)
+            })
+            .buffer_unordered(8)
+            .collect()
+            .await;
+        let mut still: BTreeMap<usize, String> = BTreeMap::new();
+        for (i, reference, state) in checks {
+            match state {
+                Readiness::Ready => {}
+                Readiness::Pending(why) => {
+                    still.insert(i, format!("{reference} ({why})"));
+                }
+                Readiness::Failed(why) => bail!("{reference} will not become ready: {why}"),
+            }
+        }
+        pending = still.keys().map(|&i| pending[i]).collect();
+        if pending.is_empty() {
+            break;
+        }
+        let report = still.values().cloned().collect::<Vec<_>>().join(", ");
+        if report != last_report {
+            eprintln!("waiting for {} object(s): {report}", pending.len());
+            last_report = report;
+        }
+        if tokio::time::Instant::now() + POLL_INTERVAL > deadline {
+            bail!(
+                "timed out after {} waiting for: {last_report}",
+                humantime(timeout)
+            );
+        }
+        tokio::time::sleep(POLL_INTERVAL).await;
+    }
+    Ok(())
+}
+
+/// One object's readiness, with its pods inspected when it is still pending.
+async fn check(
+    applier: &Applier,
+    manifest: &Manifest,
+    default_namespace: &str,
+    started: Timestamp,
+) -> (ObjectRef, Readiness) {
+    let (api, reference) = match applier.locate(manifest, default_namespace).await {
+        Ok(found) => found,
+        Err(error) => {
+            return (
+                fallback_ref(manifest),
+                Readiness::Failed(format!("{error:#}")),
+            );
+        }
+    };
+    let live = match api.get_opt(&reference.name).await {
+        Ok(Some(object)) => serde_json::to_value(object).unwrap_or_default(),
+        Ok(None) => return (reference, Readiness::Failed("it no longer exists".into())),
+        Err(error) => {
+            return (
+                reference,
+                Readiness::Pending(format!("cannot read it yet: {error}")),
+            );
+        }
+    };
+    let state = readiness(manifest.kind(), &live);
+    if !matches!(state, Readiness::Pending(_)) {
+        return (reference, state);
+    }
+    let pod_failure = match (&reference.namespace, pod_selector(manifest.kind(), &live)) {
+        (Some(namespace), Some(selector)) => {
+            failing_pod(applier, namespace, &selector, started).await
+        }
+        _ => None,
+    };
+    (reference, pod_failure.map_or(state, Readiness::Failed))
+}
+
+/// Label selector for the pods of a workload's current revision.
+fn pod_selector(kind: &str, live: &Value) -> Option<String> {
+    let labels = live["spec"]["selector"]["matchLabels"].as_object()?;
+    let mut parts: Vec<String> = labels
+        .iter()
+        .filter_map(|(k, v)| v.as_str().map(|v| format!("{k}={v}")))
+        .collect();
+    if kind == "StatefulSet" {
+        if let Some(revision) = live["status"]["updateRevision"].as_str() {
+            parts.push(format!("controller-revision-hash={revision}"));
+        }
+    } else if !matches!(kind, "Deployment" | "DaemonSet" | "ReplicaSet" | "Job") {
+        return None;
+    }
+    (!parts.is_empty()).then(|| parts.join(","))
+}
+
+/// The first pod (created since the wait began, or of the current revision)
+/// that cannot start, described with its recent events.
+async fn failing_pod(
+    applier: &Applier,
+    namespace: &str,
+    selector: &str,
+    started: Timestamp,
+) -> Option<String> {
+    let pods: Api<Pod> = Api::namespaced(applier.client().clone(), namespace);
+    let list = pods
+        .list(&ListParams::default().labels(selector))
+        .await
+        .ok()?;
+    for pod in list.items {
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        let recent = pod
+            .metadata
+            .creation_timestamp
+            .as_ref()
+            .is_none_or(|t| t.0 >= started - Duration::from_secs(5));
+        let is_current_revision = selector.contains("controller-revision-hash=");
+        if pod.metadata.deletion_timestamp.is_some() || !(recent || is_current_revision) {
+            continue;
+        }
+        if let Some(problem) = pod_problem(&pod) {
+            let events = recent_events(applier, namespace, &name).await;
+            return Some(format!("pod {name}: {problem}{events}"));
+        }
+    }
+    None
+}
+
+fn pod_problem(pod: &Pod) -> Option<String> {
+    let status = pod.status.as_ref()?;
+    let containers = status
+        .init_container_statuses
+        .iter()
+        .flatten()
+        .chain(status.container_statuses.iter().flatten());
+    for container in containers {
+        let Some(waiting) = container.state.as_ref().and_then(|s| s.waiting.as_ref()) else {
+            continue;
+        };
+        let reason = waiting.reason.as_deref().unwrap_or_default();
+        if FATAL_WAITING_REASONS.contains(&reason) {
+            let message = waiting.message.as_deref().unwrap_or_default();
+            return Some(format!(
+                "container {} is in {reason}: {message}",
+                container.name
+            ));
+        }
+    }
+    let unschedulable = status.conditions.iter().flatten().find(|c| {
+        c.type_ == "PodScheduled"
+            && c.status == "False"
+            && c.reason.as_deref() == Some("Unschedulable")
+    })?;
+    let since = unschedulable.last_transition_time.as_ref()?.0;
+    (Timestamp::now() >= since + UNSCHEDULABLE_GRACE).then(|| {
+        format!(
+            "unschedulable for over {}s: {}",
+            UNSCHEDULABLE_GRACE.as_secs(),
+            unschedulable.message.as_deref().unwrap_or_default()
+        )
+    })
+}
+
+/// The pod's last three events, one per line, for the error message.
+async fn recent_events(applier: &Applier, namespace: &str, pod: &str) -> String {
+    let events: Api<Event> = Api::namespaced(applier.client().clone(), namespace);
+    let selector = format!("involvedObject.kind=Pod,involvedObject.name={pod}");
+    let Ok(list) = events.list(&ListParams::default().fields(&selector)).await else {
+        return String::new();
+    };
+    let mut items = list.items;
+    items.sort_by_key(|e| e.last_timestamp.as_ref().map(|t| t.0));
+    items
+        .iter()
+        .rev()
+        .take(3)
+        .rev()
+        .map(|e| {
+            format!(
+                "\n  event: {} {}: {}",
+                e.type_.as_deref().unwrap_or_default(),
+                e.reason.as_deref().unwrap_or_default(),
+                e.message.as_deref().unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+fn fallback_ref(manifest: &Manifest) -> ObjectRef {
+    ObjectRef {
+        api_version: manifest.api_version().to_string(),
+        kind: manifest.kind().to_string(),
+        namespace: manifest.namespace().map(str::to_string),
+        name: manifest.name().to_string(),
+    }
+}
+
+/// `5m`, `90s`, `1m30s`: durations the way operators typed them.
+fn humantime(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    match (seconds / 60, seconds % 60) {
+        (0, s) => format!("{s}s"),
+        (m, 0) => format!("{m}m"),
+        (m, s) => format!("{m}m{s}s"),
+    }
+}
