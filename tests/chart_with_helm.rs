@@ -23,7 +23,9 @@ fn tare(args: &[&str], dir: &Path) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-/// Renders the exported chart with helm v4 and the values tare printed for `flags`.
+/// Renders the exported chart with helm v4 and the values tare printed for
+/// `flags`; also renders it with `tare template` and requires the two to be
+/// byte-identical, so tare's own rendering of its chart is what helm makes of it.
 fn helm_render(flags: &[&str], extra_helm_args: &[&str]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let identity = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/identity.json");
@@ -110,6 +112,36 @@ fn guardrails_and_their_scheduling_are_rendered() {
     );
     assert!(manifests.contains("llm-guard-api"));
     assert!(manifests.contains("node-type: gpu-large"));
+}
+
+#[test]
+fn every_feature_renders_the_same_in_tare_and_helm() {
+    let guardrails = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/guardrails.yaml");
+    let extra = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/extra-values.yaml");
+    helm_render(
+        &[
+            "--serve-url",
+            "https://proxy.acme.com",
+            "--image-sync",
+            "mirror.example.com/tars",
+            "--image-tag",
+            "v9",
+            "--image-pull-secret-name",
+            "pull",
+            "--redis-type",
+            "hosted",
+            "--helm-values",
+            extra,
+            "--enable-guardrails",
+            "--guardrails-config",
+            guardrails,
+            "--rate-limiting=false",
+            "--environment",
+            "prod",
+        ],
+        &["--set", "redis.address=redis.example.test:6379"],
+    );
+    helm_render(&[], &["--include-crds"]);
 }
 
 #[test]
