@@ -55,6 +55,7 @@ fn request(namespace: &str, manifest: String, config: Value) -> DeployRequest {
         config: config.as_object().cloned().unwrap_or_default(),
         manifest,
         notes: String::new(),
+        hooks: Vec::new(),
     }
 }
 

@@ -8,6 +8,7 @@ use anyhow::{Context, Result, anyhow};
 use kube::Client;
 
 use super::apply_release::{Transition, check_adoption, remove, transition};
+use super::hooks::{HookRun, run_hooks};
 use super::interrupt::unless_interrupted;
 use super::rollback::{RollbackRequest, rollback_locked};
 use crate::kube::{Applier, OperationLease, ReleaseOwner};
@@ -31,6 +32,8 @@ pub struct DeployRequest {
     /// The rendered non-hook manifests, as Helm stores them (`---`, `# Source:`, document).
     pub manifest: String,
     pub notes: String,
+    /// Hooks of the rendered chart (run, not stored: tare's records carry no hooks yet).
+    pub hooks: Vec<HookRun>,
 }
 
 #[derive(Debug, Clone)]
@@ -146,11 +149,31 @@ async fn deploy_locked(
     store.create(&record).await?;
 
     let how = Transition {
-        wait: options.wait || options.atomic,
+        wait: options.wait,
         timeout: options.timeout,
         from_client_side: current.as_ref().is_some_and(|c| !c.server_side_applied()),
     };
-    let outcome = unless_interrupted(transition(&applier, &targets, &previous, owner, how)).await;
+    let event = operation.as_str();
+    let steps = async {
+        run_hooks(
+            &applier,
+            &request.hooks,
+            &format!("pre-{event}"),
+            &request.namespace,
+            options.timeout,
+        )
+        .await?;
+        transition(&applier, &targets, &previous, owner, how).await?;
+        run_hooks(
+            &applier,
+            &request.hooks,
+            &format!("post-{event}"),
+            &request.namespace,
+            options.timeout,
+        )
+        .await
+    };
+    let outcome = unless_interrupted(steps).await;
     match outcome {
         Ok(()) => {
             let mut replaced = current.clone();

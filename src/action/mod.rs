@@ -2,9 +2,11 @@
 //! and prints what these return.
 
 pub mod apply_release;
+pub mod chart_record;
 pub mod deploy;
 pub mod get_values;
 pub mod history;
+pub mod hooks;
 mod interrupt;
 pub mod output;
 pub mod resources;

@@ -63,7 +63,7 @@ pub async fn wait_ready(
         if pending.is_empty() {
             break;
         }
-        let report = still.values().cloned().collect::<Vec<_>>().join(", ");
+        let report = summarize(still.values());
         if report != last_report {
             eprintln!("waiting for {} object(s): {report}", pending.len());
             last_report = report;
@@ -234,6 +234,17 @@ fn fallback_ref(manifest: &Manifest) -> ObjectRef {
         namespace: manifest.namespace().map(str::to_string),
         name: manifest.name().to_string(),
     }
+}
+
+/// The pending objects for a status line: the first three, then a count.
+fn summarize<'a>(pending: impl ExactSizeIterator<Item = &'a String>) -> String {
+    let total = pending.len();
+    let mut shown: Vec<&str> = pending.take(3).map(String::as_str).collect();
+    let more = format!("and {} more", total.saturating_sub(3));
+    if total > 3 {
+        shown.push(&more);
+    }
+    shown.join(", ")
 }
 
 /// `5m`, `90s`, `1m30s`: durations the way operators typed them.

@@ -1,5 +1,5 @@
-//! `tare install`, phase by phase. The offline half (identity, values, print
-//! modes) is here; the cluster phases arrive with the release engine.
+//! `tare install`, phase by phase: identity, values and the print modes here;
+//! the cluster phases in `tars::deploy`.
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
 use crate::cli::InstallArgs;
+use crate::tars::deploy::ClusterInputs;
 use crate::tars::documents::{from_yaml, to_yaml, to_yaml_stream};
 use crate::tars::identity::Identity;
 use crate::tars::images::{chart_images, chart_reference};
@@ -37,12 +38,21 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
         print!("{}", to_yaml_stream(&resources(args, &inputs))?);
         return Ok(ExitCode::SUCCESS);
     }
-    eprintln!(
-        "identity: workspace {} (customer {})",
-        inputs.identity.workspace_id, inputs.identity.customer
-    );
-    eprintln!("tare install: applying to a cluster is not implemented yet");
-    Ok(ExitCode::from(2))
+    if args.image_sync.is_some() {
+        bail!(
+            "copying images (--image-sync) is not built yet: mirror the images listed by --print-images, then install with --image-registry <your registry>"
+        );
+    }
+    if args.serve_url.is_some() {
+        eprintln!(
+            "warning: registering --serve-url with the management plane is not built yet; the URL is set in the chart (tars-config[proxy-url]) only"
+        );
+    }
+    let cluster_inputs = ClusterInputs {
+        values: helm_values(args, &inputs)?,
+        resources: resources(args, &inputs),
+    };
+    crate::tars::deploy::install(args, cluster_inputs)
 }
 
 impl Inputs {

@@ -2,6 +2,7 @@
 //! CRD handling, HA preflight, events and doctor checks.
 
 pub mod chart;
+pub mod deploy;
 pub mod documents;
 pub mod identity;
 pub mod images;

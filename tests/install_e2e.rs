@@ -1,0 +1,100 @@
+//! `tare install` end to end on the real cluster, with the embedded chart and
+//! the fixture identity, judged by real helm. The data plane owns cluster-wide
+//! objects (CRDs, GatewayClass), so there is one release, `tars` in
+//! `tars-system`, and these steps run in order in one test.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::{helm, kubeconfig_path};
+use serde_json::Value;
+
+fn tare_install(flags: &[&str]) -> Output {
+    let identity = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/identity.json");
+    Command::new(env!("CARGO_BIN_EXE_tare"))
+        .arg("install")
+        .arg(identity)
+        .args(flags)
+        .env("KUBECONFIG", kubeconfig_path())
+        .output()
+        .expect("run tare")
+}
+
+fn succeeded(output: Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "tare install failed:\n{stderr}");
+    assert!(output.stdout.is_empty(), "progress goes to stderr only");
+    stderr
+}
+
+fn last_revision() -> Value {
+    let history = helm(
+        "HELM4",
+        &["history", "tars", "-n", "tars-system", "-o", "json"],
+    );
+    let rows: Vec<Value> = serde_json::from_slice(&history.stdout).unwrap();
+    rows.last().cloned().unwrap()
+}
+
+#[test]
+fn crds_only_then_install_then_reinstall_as_an_upgrade_that_helm_reads() {
+    let stderr = succeeded(tare_install(&["--crds-only"]));
+    assert!(stderr.contains("CRDs established"), "{stderr}");
+
+    let stderr = succeeded(tare_install(&[
+        "--serve-url",
+        "https://proxy.acme.com",
+        "--wait",
+        "--ha=false",
+    ]));
+    assert!(stderr.contains("Installation complete."), "{stderr}");
+    let first = last_revision();
+    assert_eq!(first["status"], "deployed");
+    let token = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/identity.json"
+    ))
+    .unwrap();
+    let token: Value = serde_json::from_str(&token).unwrap();
+    assert!(
+        !stderr.contains(token["token"].as_str().unwrap()),
+        "the token is never printed"
+    );
+
+    let values = helm(
+        "HELM4",
+        &["get", "values", "tars", "-n", "tars-system", "-o", "json"],
+    );
+    let values: Value = serde_json::from_slice(&values.stdout).unwrap();
+    assert_eq!(values["global"]["serveUrl"], "https://proxy.acme.com");
+    assert_eq!(
+        values["ai-gateway-crds"]["enabled"], false,
+        "CRDs stay out of the release"
+    );
+    assert!(
+        values["identity"].get("token").is_none(),
+        "no secret in the values"
+    );
+
+    succeeded(tare_install(&[
+        "--serve-url",
+        "https://proxy.acme.com",
+        "--wait",
+        "--ha=false",
+    ]));
+    let second = last_revision();
+    assert_eq!(
+        second["revision"].as_u64(),
+        first["revision"].as_u64().map(|r| r + 1)
+    );
+    assert_eq!(
+        second["description"], "Upgrade complete",
+        "a second install is an upgrade"
+    );
+
+    let manifest = helm("HELM4", &["get", "manifest", "tars", "-n", "tars-system"]);
+    let manifest = String::from_utf8(manifest.stdout).unwrap();
+    assert!(manifest.contains("kind: EnvoyProxy"));
+    assert!(!manifest.contains("kind: CustomResourceDefinition"));
+}
