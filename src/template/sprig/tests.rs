@@ -50,14 +50,30 @@ pub(super) fn render(tpl: &str, data: Value) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
+/// The expectations were made with `TZ=UTC`; Sprig's date functions use the
+/// local zone, so on machines in another zone those cases are left out.
+fn local_zone_is_utc() -> bool {
+    let tz = jiff::tz::TimeZone::system();
+    ["2021-01-15T00:00:00Z", "2021-07-15T00:00:00Z"]
+        .iter()
+        .all(|t| {
+            t.parse::<jiff::Timestamp>()
+                .is_ok_and(|ts| tz.to_offset(ts) == jiff::tz::Offset::UTC)
+        })
+}
+
 #[test]
 fn matches_go_sprig() {
     let file: Json = serde_json::from_str(include_str!("testdata/cases.json"))
         .unwrap_or_else(|e| panic!("bad test data: {e}"));
     let cases = file["cases"].as_array().map_or(&[][..], |v| v.as_slice());
     let mut failures = vec![];
+    let utc = local_zone_is_utc();
     for case in cases {
         let tpl = case["tpl"].as_str().unwrap_or_default();
+        if !utc && tpl.to_lowercase().contains("date") {
+            continue;
+        }
         let want_err = case["err"].as_str().unwrap_or_default();
         let want = if want_err.is_empty() {
             Ok(case["out"].as_str().unwrap_or_default().to_string())
