@@ -165,6 +165,45 @@ impl Object for TimeObj {
                 }
                 .into_value())
             }),
+            "Local" => Func::new(&[], move |_, _| {
+                Ok(Time {
+                    loc: Loc::local(),
+                    mono: None,
+                    ..t.clone()
+                }
+                .into_value())
+            }),
+            "Add" => Func::new(&[Ty::Int64], move |_, a| {
+                Ok(add(
+                    Time {
+                        mono: None,
+                        ..t.clone()
+                    },
+                    super::i(&a[0]),
+                )
+                .into_value())
+            }),
+            "UnixMilli" => {
+                let ms = t.ts.as_millisecond();
+                Func::new(&[], move |_, _| Ok(Value::Int64(ms)))
+            }
+            "UnixNano" => {
+                let ns = i64::try_from(t.ts.as_nanosecond()).unwrap_or(i64::MIN);
+                Func::new(&[], move |_, _| Ok(Value::Int64(ns)))
+            }
+            "IsZero" => {
+                let zero = t.ts == zero_time().ts;
+                Func::new(&[], move |_, _| Ok(Value::Bool(zero)))
+            }
+            "Month" => {
+                let m = LONG_MONTHS[dt.month() as usize - 1];
+                Func::new(&[], move |_, _| Ok(Value::str(m)))
+            }
+            "Weekday" => {
+                let d = LONG_DAYS[dt.weekday().to_sunday_zero_offset() as usize];
+                Func::new(&[], move |_, _| Ok(Value::str(d)))
+            }
+            "Nanosecond" => int(i64::from(dt.subsec_nanosecond())),
             "Year" => int(i64::from(dt.year())),
             "Day" => int(i64::from(dt.day())),
             "Hour" => int(i64::from(dt.hour())),
