@@ -196,14 +196,14 @@ fn go_error(expr: &str, e: &regex::Error) -> String {
         format!("missing argument to repetition operator: `{op}`")
     } else if text.contains("flag") {
         let from = expr.rfind("(?").unwrap_or(0);
-        let flags = expr[from + 2..]
+        let flags = expr
+            .get(from + 2..)
+            .unwrap_or_default()
             .chars()
             .take_while(|c| c.is_ascii_alphabetic() || *c == '-')
             .count();
-        format!(
-            "invalid or unsupported Perl syntax: `{}`",
-            &expr[from..from + 2 + flags]
-        )
+        let shown = expr.get(from..from + 2 + flags).unwrap_or(expr);
+        format!("invalid or unsupported Perl syntax: `{shown}`")
     } else if text.contains("Unicode property") {
         let from = expr.find("\\p{").or_else(|| expr.find("\\P{")).unwrap_or(0);
         let end = expr[from..].find('}').map_or(expr.len(), |k| from + k + 1);
