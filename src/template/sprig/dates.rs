@@ -845,11 +845,14 @@ fn skip<'v>(mut value: &'v str, mut prefix: &str) -> Option<&'v str> {
             value = value.trim_start_matches(' ');
             continue;
         }
-        if value.as_bytes().first() != Some(p) {
+        // Byte by byte, as Go does; a whole matching prefix ends on a
+        // character boundary in both strings.
+        let n = prefix.find(' ').unwrap_or(prefix.len());
+        if !value.as_bytes().starts_with(&prefix.as_bytes()[..n]) {
             return None;
         }
-        prefix = &prefix[1..];
-        value = &value[1..];
+        prefix = &prefix[n..];
+        value = &value[n..];
     }
     Some(value)
 }
@@ -1059,17 +1062,17 @@ fn parse_inner(alayout: &str, avalue: &str) -> Result<Time, ParseFail> {
                             if b.len() < 6 || b[3] != b':' {
                                 return None;
                             }
-                            (&v[1..3], &v[4..6], "00", &v[6..])
+                            (v.get(1..3)?, v.get(4..6)?, "00", v.get(6..)?)
                         }
-                        TzForm::Short => (v.get(1..3)?, "00", "00", &v[3..]),
+                        TzForm::Short => (v.get(1..3)?, "00", "00", v.get(3..)?),
                         TzForm::ColonSeconds => {
                             if b.len() < 9 || b[3] != b':' || b[6] != b':' {
                                 return None;
                             }
-                            (&v[1..3], &v[4..6], &v[7..9], &v[9..])
+                            (v.get(1..3)?, v.get(4..6)?, v.get(7..9)?, v.get(9..)?)
                         }
-                        TzForm::Seconds => (v.get(1..3)?, v.get(3..5)?, v.get(5..7)?, &v[7..]),
-                        TzForm::Plain => (v.get(1..3)?, v.get(3..5)?, "00", &v[5..]),
+                        TzForm::Seconds => (v.get(1..3)?, v.get(3..5)?, v.get(5..7)?, v.get(7..)?),
+                        TzForm::Plain => (v.get(1..3)?, v.get(3..5)?, "00", v.get(5..)?),
                     };
                     let hr = getnum(h, true)?.0;
                     let mm = getnum(m, true)?.0;
@@ -1107,7 +1110,7 @@ fn parse_inner(alayout: &str, avalue: &str) -> Result<Time, ParseFail> {
                         return None;
                     }
                     nsec = parse_nanos(v, nd)?;
-                    &v[nd..]
+                    v.get(nd..)?
                 }
                 Std::Frac9(..) => {
                     let b = v.as_bytes();
