@@ -21,19 +21,20 @@ static START: LazyLock<Instant> = LazyLock::new(Instant::now);
 /// A Go `*time.Location`: a tz database zone, or a fixed offset with a name.
 #[derive(Clone)]
 enum Loc {
-    Tz(TimeZone),
+    /// A zone and the name `LoadLocation` was given (`Local`, `UTC`, …).
+    Tz(String, TimeZone),
     Fixed(String, i32),
 }
 
 impl Loc {
     fn utc() -> Loc {
-        Loc::Tz(TimeZone::UTC)
+        Loc::Tz("UTC".into(), TimeZone::UTC)
     }
 
     fn local() -> Loc {
         match std::env::var("TZ") {
-            Ok(tz) if tz.is_empty() => Loc::Tz(TimeZone::UTC),
-            _ => Loc::Tz(TimeZone::system()),
+            Ok(tz) if tz.is_empty() => Loc::Tz("Local".into(), TimeZone::UTC),
+            _ => Loc::Tz("Local".into(), TimeZone::system()),
         }
     }
 
@@ -43,7 +44,7 @@ impl Loc {
             "" | "UTC" => Loc::utc(),
             "Local" => Loc::local(),
             _ => match jiff::tz::db().get(name) {
-                Ok(tz) => Loc::Tz(tz),
+                Ok(tz) => Loc::Tz(name.into(), tz),
                 Err(_) => Loc::utc(),
             },
         }
@@ -52,7 +53,7 @@ impl Loc {
     /// Offset in seconds and zone abbreviation at an instant.
     fn at(&self, ts: Timestamp) -> (i32, String) {
         match self {
-            Loc::Tz(tz) => {
+            Loc::Tz(_, tz) => {
                 let info = tz.to_offset_info(ts);
                 (info.offset().seconds(), info.abbreviation().to_string())
             }
@@ -137,6 +138,17 @@ impl Object for TimeObj {
         Some(self.0.go_string())
     }
 
+    /// Fields no template can spell (`#ns`, `#loc`, `#off`) carry the instant
+    /// and the location to the functions that take a `time.Time` back.
+    fn field(&self, name: &str) -> Option<Value> {
+        match (&self.0.loc, name) {
+            (_, "#ns") => Some(Value::from(self.0.ts.as_nanosecond().to_string())),
+            (Loc::Tz(loc, _), "#loc") | (Loc::Fixed(loc, _), "#loc") => Some(Value::str(loc)),
+            (Loc::Fixed(_, off), "#off") => Some(Value::Int64(i64::from(*off))),
+            _ => None,
+        }
+    }
+
     fn method(&self, name: &str) -> Option<Func> {
         let t = self.0.clone();
         let (dt, _, _) = t.civil();
@@ -153,6 +165,45 @@ impl Object for TimeObj {
                 }
                 .into_value())
             }),
+            "Local" => Func::new(&[], move |_, _| {
+                Ok(Time {
+                    loc: Loc::local(),
+                    mono: None,
+                    ..t.clone()
+                }
+                .into_value())
+            }),
+            "Add" => Func::new(&[Ty::Int64], move |_, a| {
+                Ok(add(
+                    Time {
+                        mono: None,
+                        ..t.clone()
+                    },
+                    super::i(&a[0]),
+                )
+                .into_value())
+            }),
+            "UnixMilli" => {
+                let ms = t.ts.as_millisecond();
+                Func::new(&[], move |_, _| Ok(Value::Int64(ms)))
+            }
+            "UnixNano" => {
+                let ns = i64::try_from(t.ts.as_nanosecond()).unwrap_or(i64::MIN);
+                Func::new(&[], move |_, _| Ok(Value::Int64(ns)))
+            }
+            "IsZero" => {
+                let zero = t.ts == zero_time().ts;
+                Func::new(&[], move |_, _| Ok(Value::Bool(zero)))
+            }
+            "Month" => {
+                let m = LONG_MONTHS[dt.month() as usize - 1];
+                Func::new(&[], move |_, _| Ok(Value::str(m)))
+            }
+            "Weekday" => {
+                let d = LONG_DAYS[dt.weekday().to_sunday_zero_offset() as usize];
+                Func::new(&[], move |_, _| Ok(Value::str(d)))
+            }
+            "Nanosecond" => int(i64::from(dt.subsec_nanosecond())),
             "Year" => int(i64::from(dt.year())),
             "Day" => int(i64::from(dt.day())),
             "Hour" => int(i64::from(dt.hour())),
@@ -168,13 +219,20 @@ impl Object for TimeObj {
 fn time_arg(v: &Value) -> Result<Time, String> {
     if let Value::Object(o) = v
         && o.type_name() == "time.Time"
+        && let Some(Value::Str(ns)) = o.field("#ns")
+        && let Some(Value::Str(loc)) = o.field("#loc")
     {
-        // Objects can't be downcast; re-read the instant from its printed form.
-        let text = o.stringer().unwrap_or_default();
-        let text = text.split(" m=").next().unwrap_or_default();
-        if let Some(t) = parse_go_string(text) {
-            return Ok(t);
-        }
+        let nanos: i128 = ns.parse().unwrap_or_default();
+        let ts = Timestamp::from_nanosecond(nanos).unwrap_or(Timestamp::UNIX_EPOCH);
+        let loc = match o.field("#off") {
+            Some(Value::Int64(off)) => Loc::Fixed(loc.to_string(), off as i32),
+            _ => Loc::load(&loc),
+        };
+        return Ok(Time {
+            ts,
+            loc,
+            mono: None,
+        });
     }
     let got = if v.is_nil() {
         "<nil>".to_string()
@@ -184,25 +242,6 @@ fn time_arg(v: &Value) -> Result<Time, String> {
     Err(format!(
         "wrong type for value; expected time.Time; got {got}"
     ))
-}
-
-/// Reads back `Time::go_string` output (offset and zone name included).
-fn parse_go_string(text: &str) -> Option<Time> {
-    let mut parts = text.rsplitn(3, ' ');
-    let name = parts.next()?.to_string();
-    let off = parts.next()?;
-    let rest = parts.next()?;
-    let sign = if off.starts_with('-') { -1 } else { 1 };
-    let hh: i32 = off.get(1..3)?.parse().ok()?;
-    let mm: i32 = off.get(3..5)?.parse().ok()?;
-    let offset = sign * (hh * 3600 + mm * 60);
-    let dt: DateTime = rest.replace(' ', "T").parse().ok()?;
-    let ts = Offset::from_seconds(offset).ok()?.to_timestamp(dt).ok()?;
-    Some(Time {
-        ts,
-        loc: Loc::Fixed(name, offset),
-        mono: None,
-    })
 }
 
 pub(super) fn register(f: &mut Funcs) {
@@ -806,11 +845,14 @@ fn skip<'v>(mut value: &'v str, mut prefix: &str) -> Option<&'v str> {
             value = value.trim_start_matches(' ');
             continue;
         }
-        if value.as_bytes().first() != Some(p) {
+        // Byte by byte, as Go does; a whole matching prefix ends on a
+        // character boundary in both strings.
+        let n = prefix.find(' ').unwrap_or(prefix.len());
+        if !value.as_bytes().starts_with(&prefix.as_bytes()[..n]) {
             return None;
         }
-        prefix = &prefix[1..];
-        value = &value[1..];
+        prefix = &prefix[n..];
+        value = &value[n..];
     }
     Some(value)
 }
@@ -1020,17 +1062,17 @@ fn parse_inner(alayout: &str, avalue: &str) -> Result<Time, ParseFail> {
                             if b.len() < 6 || b[3] != b':' {
                                 return None;
                             }
-                            (&v[1..3], &v[4..6], "00", &v[6..])
+                            (v.get(1..3)?, v.get(4..6)?, "00", v.get(6..)?)
                         }
-                        TzForm::Short => (v.get(1..3)?, "00", "00", &v[3..]),
+                        TzForm::Short => (v.get(1..3)?, "00", "00", v.get(3..)?),
                         TzForm::ColonSeconds => {
                             if b.len() < 9 || b[3] != b':' || b[6] != b':' {
                                 return None;
                             }
-                            (&v[1..3], &v[4..6], &v[7..9], &v[9..])
+                            (v.get(1..3)?, v.get(4..6)?, v.get(7..9)?, v.get(9..)?)
                         }
-                        TzForm::Seconds => (v.get(1..3)?, v.get(3..5)?, v.get(5..7)?, &v[7..]),
-                        TzForm::Plain => (v.get(1..3)?, v.get(3..5)?, "00", &v[5..]),
+                        TzForm::Seconds => (v.get(1..3)?, v.get(3..5)?, v.get(5..7)?, v.get(7..)?),
+                        TzForm::Plain => (v.get(1..3)?, v.get(3..5)?, "00", v.get(5..)?),
                     };
                     let hr = getnum(h, true)?.0;
                     let mm = getnum(m, true)?.0;
@@ -1068,7 +1110,7 @@ fn parse_inner(alayout: &str, avalue: &str) -> Result<Time, ParseFail> {
                         return None;
                     }
                     nsec = parse_nanos(v, nd)?;
-                    &v[nd..]
+                    v.get(nd..)?
                 }
                 Std::Frac9(..) => {
                     let b = v.as_bytes();
@@ -1192,7 +1234,7 @@ fn parse_inner(alayout: &str, avalue: &str) -> Result<Time, ParseFail> {
     }
     // No zone in the value: the wall time is read in the local zone.
     let ts = match &local {
-        Loc::Tz(tz) => {
+        Loc::Tz(_, tz) => {
             let dt = base
                 .checked_add(jiff::Span::new().seconds(secs).nanoseconds(nsec))
                 .unwrap_or(base);

@@ -19,7 +19,8 @@ fn compile(expr: &str) -> Result<Regex, String> {
     if let Some(re) = CACHE.with(|c| c.borrow().get(expr).cloned()) {
         return Ok(re);
     }
-    let re = Regex::new(&ascii_classes(expr)).map_err(|e| go_error(expr, &e))?;
+    let translated = translate(expr).map_err(|code| format!("error parsing regexp: {code}"))?;
+    let re = Regex::new(&translated).map_err(|e| go_error(expr, &e))?;
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() > 256 {
@@ -30,19 +31,39 @@ fn compile(expr: &str) -> Result<Regex, String> {
     Ok(re)
 }
 
-/// Go's `\\d`, `\\w`, `\\s` and `\\b` are ASCII-only; the `regex` crate's are
-/// Unicode-aware. Spell them out as ASCII classes.
-fn ascii_classes(expr: &str) -> String {
+/// Go's RE2 dialect in the `regex` crate's: `\d`, `\w`, `\s` and `\b` are
+/// ASCII-only in Go, `\Q…\E` quotes, a `{` that doesn't start a repeat is a
+/// literal, and Go's own checks on repeats come first (Go's error text).
+fn translate(expr: &str) -> Result<String, String> {
     let mut out = String::with_capacity(expr.len() + 16);
     let mut in_class = false;
-    let mut chars = expr.chars().peekable();
-    while let Some(c) = chars.next() {
+    // The repetition operator just written, for Go's nested-repeat check.
+    let mut last_rep: Option<(String, bool)> = None;
+    let mut rest = expr;
+    while let Some(c) = rest.chars().next() {
+        let mut next_rep = None;
+        rest = &rest[c.len_utf8()..];
         match c {
             '\\' => {
-                let Some(next) = chars.next() else {
+                let Some(next) = rest.chars().next() else {
                     out.push(c);
                     break;
                 };
+                rest = &rest[next.len_utf8()..];
+                if matches!(next, 'p' | 'P' | 'x') && rest.starts_with('{') {
+                    let end = rest.find('}').map_or(rest.len(), |k| k + 1);
+                    out.push(c);
+                    out.push(next);
+                    out.push_str(&rest[..end]);
+                    rest = &rest[end..];
+                    continue;
+                }
+                if next == 'Q' && !in_class {
+                    let (quoted, after) = rest.split_once("\\E").unwrap_or((rest, ""));
+                    out.push_str(&regex::escape(quoted));
+                    rest = after;
+                    continue;
+                }
                 let (set, negated) = match next {
                     'd' => ("0-9", false),
                     'D' => ("0-9", true),
@@ -62,40 +83,102 @@ fn ascii_classes(expr: &str) -> String {
                 };
                 match (in_class, negated) {
                     (false, false) => out.push_str(&format!("[{set}]")),
-                    (false, true) => out.push_str(&format!("[^{set}]")),
+                    (false, true) | (true, true) => out.push_str(&format!("[^{set}]")),
                     (true, false) => out.push_str(set),
-                    (true, true) => out.push_str(&format!("[^{set}]")),
                 }
             }
             '[' if !in_class => {
                 in_class = true;
                 out.push(c);
-                if chars.peek() == Some(&'^') {
+                if let Some(r) = rest.strip_prefix('^') {
                     out.push('^');
-                    chars.next();
+                    rest = r;
                 }
-                if chars.peek() == Some(&']') {
+                if let Some(r) = rest.strip_prefix(']') {
                     out.push_str("\\]");
-                    chars.next();
+                    rest = r;
                 }
             }
-            '[' if chars.peek() == Some(&':') => {
+            '[' if in_class && rest.starts_with(':') => {
+                let end = rest.find(']').map_or(rest.len(), |k| k + 1);
                 out.push(c);
-                for d in chars.by_ref() {
-                    out.push(d);
-                    if d == ']' {
-                        break;
-                    }
-                }
+                out.push_str(&rest[..end]);
+                rest = &rest[end..];
             }
             ']' if in_class => {
                 in_class = false;
                 out.push(c);
             }
+            '*' | '+' | '?' if !in_class => {
+                match &last_rep {
+                    Some((prev, false)) if c == '?' => {
+                        next_rep = Some((format!("{prev}?"), true));
+                    }
+                    Some((prev, _)) => {
+                        return Err(format!("invalid nested repetition operator: `{prev}{c}`"));
+                    }
+                    None => next_rep = Some((c.to_string(), false)),
+                }
+                out.push(c);
+            }
+            '{' if !in_class => match repeat_len(rest) {
+                Some(len) => {
+                    let op = format!("{{{}", &rest[..len]);
+                    let body = &rest[..len - 1];
+                    let (min, max) = match body.split_once(',') {
+                        Some((a, "")) => (a, a),
+                        Some((a, b)) => (a, b),
+                        None => (body, body),
+                    };
+                    let (min, max) = (min.parse::<u32>().ok(), max.parse::<u32>().ok());
+                    let bad = match (min, max) {
+                        (Some(a), Some(b)) => a > 1000 || b > 1000 || a > b,
+                        _ => true,
+                    };
+                    if bad {
+                        return Err(format!("invalid repeat count: `{op}`"));
+                    }
+                    if let Some((prev, _)) = &last_rep {
+                        return Err(format!("invalid nested repetition operator: `{prev}{op}`"));
+                    }
+                    out.push_str(&op);
+                    rest = &rest[len..];
+                    next_rep = Some((op, false));
+                }
+                None => out.push_str("\\{"),
+            },
             _ => out.push(c),
         }
+        last_rep = next_rep;
     }
-    out
+    Ok(out)
+}
+
+/// The length of `n}`, `n,}` or `n,m}` at the start of `text` (after a `{`).
+fn repeat_len(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let digits = |from: usize| b[from..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let n = digits(0);
+    if n == 0 {
+        return None;
+    }
+    let mut k = n;
+    if b.get(k) == Some(&b',') {
+        k += 1 + digits(k + 1);
+    }
+    (b.get(k) == Some(&b'}')).then_some(k + 1)
+}
+
+/// The part of the pattern the `regex` crate's error points at.
+fn error_span(text: &str, expr: &str) -> String {
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if !trimmed.is_empty() && trimmed.chars().all(|c| c == '^') {
+            let start = (line.len() - trimmed.len()).saturating_sub(4);
+            return expr.chars().skip(start).take(trimmed.len()).collect();
+        }
+    }
+    String::new()
 }
 
 /// Go's wording for the usual syntax errors.
@@ -111,6 +194,36 @@ fn go_error(expr: &str, e: &regex::Error) -> String {
     } else if text.contains("repetition operator missing expression") {
         let op = expr.chars().find(|c| "*+?".contains(*c)).unwrap_or('*');
         format!("missing argument to repetition operator: `{op}`")
+    } else if text.contains("flag") {
+        let from = expr.rfind("(?").unwrap_or(0);
+        let flags = expr
+            .get(from + 2..)
+            .unwrap_or_default()
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic() || *c == '-')
+            .count();
+        let shown = expr.get(from..from + 2 + flags).unwrap_or(expr);
+        format!("invalid or unsupported Perl syntax: `{shown}`")
+    } else if text.contains("Unicode property") {
+        let from = expr.find("\\p{").or_else(|| expr.find("\\P{")).unwrap_or(0);
+        let end = expr[from..].find('}').map_or(expr.len(), |k| from + k + 1);
+        format!("invalid character class range: `{}`", &expr[from..end])
+    } else if text.contains("backreference") {
+        format!("invalid escape sequence: `{}`", error_span(&text, expr))
+    } else if text.contains("escape") && text.contains("incomplete") {
+        "trailing backslash at end of expression: ``".to_string()
+    } else if text.contains("escape") {
+        format!("invalid escape sequence: `{}`", error_span(&text, expr))
+    } else if text.contains("range") || text.contains("class") {
+        format!(
+            "invalid character class range: `{}`",
+            error_span(&text, expr)
+        )
+    } else if text.contains("capture group name") {
+        let open = if expr.contains("(?P<") { "(?P<" } else { "(?<" };
+        let from = expr.find(open).unwrap_or(0);
+        let end = expr[from..].find('>').map_or(expr.len(), |k| from + k + 1);
+        format!("invalid named capture: `{}`", &expr[from..end])
     } else {
         format!("invalid or unsupported Perl syntax: `{expr}`")
     };

@@ -260,6 +260,20 @@ impl Object for VersionObj {
                 Ok(Value::Bool(pred(v.compare(&version_arg(&a[0])?))))
             })
         };
+        // Methods with pointer receivers aren't there on a `semver.Version`
+        // value (what the `Inc…` methods return).
+        let pointer_only = [
+            "Original",
+            "Compare",
+            "LessThan",
+            "LessThanEqual",
+            "GreaterThan",
+            "GreaterThanEqual",
+            "Equal",
+        ];
+        if !self.pointer && pointer_only.contains(&name) {
+            return None;
+        }
         Some(match name {
             "Major" => value(Value::Int64(v.major as i64)),
             "Minor" => value(Value::Int64(v.minor as i64)),

@@ -50,14 +50,30 @@ pub(super) fn render(tpl: &str, data: Value) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
+/// The expectations were made with `TZ=UTC`; Sprig's date functions use the
+/// local zone, so on machines in another zone those cases are left out.
+fn local_zone_is_utc() -> bool {
+    let tz = jiff::tz::TimeZone::system();
+    ["2021-01-15T00:00:00Z", "2021-07-15T00:00:00Z"]
+        .iter()
+        .all(|t| {
+            t.parse::<jiff::Timestamp>()
+                .is_ok_and(|ts| tz.to_offset(ts) == jiff::tz::Offset::UTC)
+        })
+}
+
 #[test]
 fn matches_go_sprig() {
     let file: Json = serde_json::from_str(include_str!("testdata/cases.json"))
         .unwrap_or_else(|e| panic!("bad test data: {e}"));
     let cases = file["cases"].as_array().map_or(&[][..], |v| v.as_slice());
     let mut failures = vec![];
+    let utc = local_zone_is_utc();
     for case in cases {
         let tpl = case["tpl"].as_str().unwrap_or_default();
+        if !utc && tpl.to_lowercase().contains("date") {
+            continue;
+        }
         let want_err = case["err"].as_str().unwrap_or_default();
         let want = if want_err.is_empty() {
             Ok(case["out"].as_str().unwrap_or_default().to_string())
@@ -189,4 +205,252 @@ fn self_referencing_maps_end_in_errors_not_crashes() {
             .is_err_and(|e| e.contains("json: unsupported value")),
         "{got:?}"
     );
+}
+
+/// Every function (bar the slow key generators) on awkward arguments: Go
+/// panics must come back as errors, never as Rust panics.
+#[test]
+fn no_function_panics_on_odd_arguments() {
+    const NAMES: &[&str] = &[
+        "abbrev",
+        "abbrevboth",
+        "add",
+        "add1",
+        "add1f",
+        "addf",
+        "adler32sum",
+        "ago",
+        "all",
+        "any",
+        "append",
+        "atoi",
+        "b32dec",
+        "b32enc",
+        "b64dec",
+        "b64enc",
+        "base",
+        "biggest",
+        "buildCustomCert",
+        "camelcase",
+        "cat",
+        "ceil",
+        "chunk",
+        "clean",
+        "coalesce",
+        "compact",
+        "concat",
+        "contains",
+        "date",
+        "dateInZone",
+        "dateModify",
+        "date_in_zone",
+        "date_modify",
+        "decryptAES",
+        "deepCopy",
+        "deepEqual",
+        "default",
+        "dict",
+        "dig",
+        "dir",
+        "div",
+        "divf",
+        "duration",
+        "durationRound",
+        "empty",
+        "encryptAES",
+        "ext",
+        "first",
+        "float64",
+        "floor",
+        "get",
+        "getHostByName",
+        "has",
+        "hasKey",
+        "hasPrefix",
+        "hasSuffix",
+        "hello",
+        "htmlDate",
+        "htmlDateInZone",
+        "indent",
+        "initial",
+        "initials",
+        "int",
+        "int64",
+        "isAbs",
+        "join",
+        "kebabcase",
+        "keys",
+        "kindIs",
+        "kindOf",
+        "last",
+        "list",
+        "lower",
+        "max",
+        "maxf",
+        "merge",
+        "mergeOverwrite",
+        "min",
+        "minf",
+        "mod",
+        "mul",
+        "mulf",
+        "mustAppend",
+        "mustChunk",
+        "mustCompact",
+        "mustDateModify",
+        "mustDeepCopy",
+        "mustFirst",
+        "mustFromJson",
+        "mustHas",
+        "mustInitial",
+        "mustLast",
+        "mustMerge",
+        "mustMergeOverwrite",
+        "mustPrepend",
+        "mustRegexFind",
+        "mustRegexFindAll",
+        "mustRegexMatch",
+        "mustRegexReplaceAll",
+        "mustRegexReplaceAllLiteral",
+        "mustRegexSplit",
+        "mustRest",
+        "mustReverse",
+        "mustSlice",
+        "mustToDate",
+        "mustToPrettyJson",
+        "mustToRawJson",
+        "mustUniq",
+        "mustWithout",
+        "must_date_modify",
+        "nindent",
+        "nospace",
+        "now",
+        "omit",
+        "osBase",
+        "osClean",
+        "osDir",
+        "osExt",
+        "osIsAbs",
+        "pick",
+        "pluck",
+        "plural",
+        "prepend",
+        "quote",
+        "randAlpha",
+        "randAlphaNum",
+        "randAscii",
+        "randBytes",
+        "randInt",
+        "randNumeric",
+        "regexFind",
+        "regexFindAll",
+        "regexMatch",
+        "regexQuoteMeta",
+        "regexReplaceAll",
+        "regexReplaceAllLiteral",
+        "regexSplit",
+        "repeat",
+        "replace",
+        "rest",
+        "reverse",
+        "round",
+        "semver",
+        "semverCompare",
+        "seq",
+        "set",
+        "sha1sum",
+        "sha256sum",
+        "sha512sum",
+        "shuffle",
+        "slice",
+        "snakecase",
+        "sortAlpha",
+        "split",
+        "splitList",
+        "splitn",
+        "squote",
+        "sub",
+        "subf",
+        "substr",
+        "swapcase",
+        "ternary",
+        "title",
+        "toDate",
+        "toDecimal",
+        "toPrettyJson",
+        "toRawJson",
+        "toString",
+        "toStrings",
+        "trim",
+        "trimAll",
+        "trimPrefix",
+        "trimSuffix",
+        "trimall",
+        "trunc",
+        "tuple",
+        "typeIs",
+        "typeIsLike",
+        "typeOf",
+        "uniq",
+        "unixEpoch",
+        "unset",
+        "until",
+        "untilStep",
+        "untitle",
+        "upper",
+        "urlJoin",
+        "urlParse",
+        "uuidv4",
+        "values",
+        "without",
+        "wrap",
+        "wrapWith",
+    ];
+    const ARGS: &[&str] = &[
+        "\"\"",
+        "\"a\"",
+        "\"-1\"",
+        "\"1.5\"",
+        "\"é本\"",
+        "0",
+        "1",
+        "-1",
+        "-100",
+        "1.5",
+        "1e300",
+        "nil",
+        "true",
+        "(list)",
+        "(list 1 \"a\" nil)",
+        "(dict)",
+        "(dict \"a\" 1)",
+        ".m",
+        ".list",
+        ".nul",
+        "\"((\"",
+        "\"{\"",
+        "\"%zz\"",
+        "\"2006-01-02 MST -07:00\"",
+        "\"+é\"",
+        "(splitList \",\" \"a,b\")",
+        "(semver \"1.2.3\")",
+        "(toDate \"2006\" \"2020\")",
+        "9223372036854775807",
+        "(until 3)",
+        "(split \",\" \"a\")",
+    ];
+    let file: Json = serde_json::from_str(include_str!("testdata/cases.json")).unwrap_or_default();
+    let mut seed: u64 = 0x5eed;
+    let mut next = |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % n
+    };
+    for _ in 0..4000 {
+        let name = NAMES[next(NAMES.len())];
+        let args: Vec<&str> = (0..next(5)).map(|_| ARGS[next(ARGS.len())]).collect();
+        let tpl = format!("{{{{ {name} {} }}}}", args.join(" "));
+        let _ = render(&tpl, data(&file["data"]));
+    }
 }
