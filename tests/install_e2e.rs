@@ -38,7 +38,7 @@ fn last_revision() -> Value {
 }
 
 #[test]
-fn crds_only_then_install_then_reinstall_as_an_upgrade_that_helm_reads() {
+fn crds_only_then_install_then_unchanged_and_changed_reruns_that_helm_reads() {
     let stderr = succeeded(tare_install(&["--crds-only"]));
     assert!(stderr.contains("CRDs established"), "{stderr}");
 
@@ -77,11 +77,26 @@ fn crds_only_then_install_then_reinstall_as_an_upgrade_that_helm_reads() {
         "no secret in the values"
     );
 
+    let stderr = succeeded(tare_install(&[
+        "--serve-url",
+        "https://proxy.acme.com",
+        "--wait",
+        "--ha=false",
+    ]));
+    assert!(stderr.contains("is up to date"), "{stderr}");
+    assert_eq!(
+        last_revision(),
+        first,
+        "an unchanged re-run writes no revision"
+    );
+
     succeeded(tare_install(&[
         "--serve-url",
         "https://proxy.acme.com",
         "--wait",
         "--ha=false",
+        "--environment",
+        "prod",
     ]));
     let second = last_revision();
     assert_eq!(
@@ -90,7 +105,7 @@ fn crds_only_then_install_then_reinstall_as_an_upgrade_that_helm_reads() {
     );
     assert_eq!(
         second["description"], "Upgrade complete",
-        "a second install is an upgrade"
+        "a changed re-run is an upgrade"
     );
 
     let manifest = helm("HELM4", &["get", "manifest", "tars", "-n", "tars-system"]);

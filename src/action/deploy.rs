@@ -80,6 +80,9 @@ pub struct Deployed {
     pub operation: Operation,
     pub release: Release,
     pub previous: Option<Release>,
+    /// Nothing changed since the deployed revision: its objects were
+    /// re-applied (repairing drift) but no revision was written and no hook ran.
+    pub unchanged: bool,
 }
 
 /// Installs the release, or upgrades it when it exists. One operation per
@@ -143,6 +146,24 @@ async fn deploy_locked(
     )
     .await?;
 
+    if let Some(current) = current
+        .as_ref()
+        .filter(|c| is_unchanged(c, history.last(), &request))
+    {
+        let how = Transition {
+            wait: options.wait,
+            timeout: options.timeout,
+            from_client_side: !current.server_side_applied(),
+        };
+        unless_interrupted(transition(&applier, &targets, &previous, owner, how)).await?;
+        return Ok(Deployed {
+            operation,
+            release: current.clone(),
+            previous: None,
+            unchanged: true,
+        });
+    }
+
     let version = history.last().map_or(1, |r| r.version + 1);
     let mut record = new_record(&request, version, operation, current.as_ref());
     store.prune(&request.release, options.history_max).await?;
@@ -200,6 +221,7 @@ async fn deploy_locked(
                 operation,
                 release: record,
                 previous: replaced,
+                unchanged: false,
             })
         }
         Err(error) => {
@@ -325,6 +347,22 @@ pub(crate) async fn settle_interrupted(
         store.update(last).await?;
     }
     Ok(history)
+}
+
+/// The request would write a revision identical to the deployed last one:
+/// same chart version, values and manifests (notes mention the revision
+/// number, so they always differ and are not compared).
+fn is_unchanged(current: &Release, last: Option<&Release>, request: &DeployRequest) -> bool {
+    let chart_version = |chart: Option<&ChartRecord>| {
+        chart
+            .and_then(|c| c.metadata.as_ref())
+            .map(|m| m.version.clone())
+    };
+    current.status() == Status::Deployed
+        && last.is_some_and(|l| l.version == current.version)
+        && current.manifest == request.manifest
+        && current.config == request.config
+        && chart_version(current.chart.as_ref()) == chart_version(Some(&request.chart))
 }
 
 /// Helm's "current" release for an upgrade: the last if deployed, else the

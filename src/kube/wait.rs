@@ -27,7 +27,9 @@ const FATAL_WAITING_REASONS: &[&str] = &[
 /// How long a pod may stay unschedulable before the wait gives up on it.
 const UNSCHEDULABLE_GRACE: Duration = Duration::from_secs(30);
 
-const POLL_INTERVAL: Duration = Duration::from_millis(500);
+/// Polling starts fast (most objects are ready within a moment) and slows down.
+const FIRST_POLL: Duration = Duration::from_millis(50);
+const MAX_POLL: Duration = Duration::from_millis(1000);
 
 /// Waits until every manifest's live object is ready, or fails with the reason.
 pub async fn wait_ready(
@@ -40,6 +42,7 @@ pub async fn wait_ready(
     let started = Timestamp::now();
     let mut pending: Vec<&Manifest> = manifests.iter().collect();
     let mut last_report = String::new();
+    let mut poll = FIRST_POLL;
     while !pending.is_empty() {
         let checks: Vec<(usize, ObjectRef, Readiness)> = stream::iter(pending.iter().enumerate())
             .map(|(i, m)| async move {
@@ -68,13 +71,14 @@ pub async fn wait_ready(
             eprintln!("waiting for {} object(s): {report}", pending.len());
             last_report = report;
         }
-        if tokio::time::Instant::now() + POLL_INTERVAL > deadline {
+        if tokio::time::Instant::now() + poll > deadline {
             bail!(
                 "timed out after {} waiting for: {last_report}",
                 humantime(timeout)
             );
         }
-        tokio::time::sleep(POLL_INTERVAL).await;
+        tokio::time::sleep(poll).await;
+        poll = (poll * 2).min(MAX_POLL);
     }
     Ok(())
 }

@@ -96,9 +96,10 @@ async fn install_async(args: &InstallArgs, inputs: ClusterInputs) -> Result<Exit
         }
     );
     let deployed = deploy(&client, request, &deploy_options).await?;
-    let verb = match deployed.operation {
-        Operation::Install => "installed",
-        Operation::Upgrade => "upgraded",
+    let verb = match (deployed.operation, deployed.unchanged) {
+        (_, true) => "is up to date (nothing changed; its objects were re-applied)",
+        (Operation::Install, false) => "installed",
+        (Operation::Upgrade, false) => "upgraded",
     };
     eprintln!(
         "Release \"{}\" {verb}: revision {}",
