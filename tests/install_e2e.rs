@@ -1,4 +1,4 @@
-//! `tare install` end to end on the real cluster, with the embedded chart and
+//! `tare install`, `rollback` and `uninstall` end to end on the real cluster, with the embedded chart and
 //! the fixture identity, judged by real helm. The data plane owns cluster-wide
 //! objects (CRDs, GatewayClass), so there is one release, `tars` in
 //! `tars-system`, and these steps run in order in one test.
@@ -38,7 +38,7 @@ fn last_revision() -> Value {
 }
 
 #[test]
-fn crds_only_then_install_then_unchanged_and_changed_reruns_that_helm_reads() {
+fn the_install_lifecycle_from_crds_only_to_uninstall_as_helm_sees_it() {
     let stderr = succeeded(tare_install(&["--crds-only"]));
     assert!(stderr.contains("CRDs established"), "{stderr}");
 
@@ -108,8 +108,54 @@ fn crds_only_then_install_then_unchanged_and_changed_reruns_that_helm_reads() {
         "a changed re-run is an upgrade"
     );
 
+    let rollback = Command::new(env!("CARGO_BIN_EXE_tare"))
+        .args(["rollback", "--wait"])
+        .env("KUBECONFIG", kubeconfig_path())
+        .output()
+        .unwrap();
+    assert!(
+        rollback.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rollback.stderr)
+    );
+    let third = last_revision();
+    assert_eq!(
+        third["description"],
+        format!("Rollback to {}", first["revision"])
+    );
+    let values = helm(
+        "HELM4",
+        &["get", "values", "tars", "-n", "tars-system", "-o", "json"],
+    );
+    let values: Value = serde_json::from_slice(&values.stdout).unwrap();
+    assert!(
+        values["global"].get("environment").is_none(),
+        "the earlier values are back"
+    );
+
     let manifest = helm("HELM4", &["get", "manifest", "tars", "-n", "tars-system"]);
     let manifest = String::from_utf8(manifest.stdout).unwrap();
     assert!(manifest.contains("kind: EnvoyProxy"));
     assert!(!manifest.contains("kind: CustomResourceDefinition"));
+
+    let uninstall = Command::new(env!("CARGO_BIN_EXE_tare"))
+        .args(["uninstall", "--wait"])
+        .env("KUBECONFIG", kubeconfig_path())
+        .output()
+        .unwrap();
+    assert!(
+        uninstall.status.success(),
+        "{}",
+        String::from_utf8_lossy(&uninstall.stderr)
+    );
+    let history = Command::new(common::required_env("HELM4"))
+        .args(["history", "tars", "-n", "tars-system"])
+        .env("KUBECONFIG", kubeconfig_path())
+        .output()
+        .unwrap();
+    assert!(
+        !history.status.success(),
+        "helm finds no release after tare uninstall"
+    );
+    assert!(String::from_utf8_lossy(&history.stderr).contains("release: not found"));
 }

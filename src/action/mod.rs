@@ -12,5 +12,6 @@ pub mod output;
 pub mod resources;
 pub mod rollback;
 pub mod status;
+pub mod uninstall;
 
 pub use output::OutputFormat;

@@ -86,20 +86,42 @@ pub struct GetValuesArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  tare rollback            # to the revision before the last\n  tare rollback 3 --wait"
+)]
 pub struct RollbackArgs {
-    /// Revision to roll back to; the previous one when omitted.
+    /// Revision to roll back to; the one before the last when omitted.
     pub revision: Option<u32>,
     #[command(flatten)]
     pub target: ReleaseTarget,
+    #[command(flatten)]
+    pub cluster: ClusterOptions,
+    /// Wait until the rolled-back objects are ready.
+    #[arg(long)]
+    pub wait: bool,
+    /// How long --wait may take (Go duration: 90s, 5m).
+    #[arg(long, default_value = "5m", value_parser = crate::cli::parse_go_duration)]
+    pub timeout: std::time::Duration,
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  tare uninstall --wait\n\nCRDs (and so customer resources) are tare's, not the release's: uninstall keeps them."
+)]
 pub struct UninstallArgs {
     #[command(flatten)]
     pub target: ReleaseTarget,
-    /// Keep the release records so that history stays readable.
+    #[command(flatten)]
+    pub cluster: ClusterOptions,
+    /// Keep the release records (status uninstalled) so that history stays readable.
     #[arg(long)]
     pub keep_history: bool,
+    /// Wait until the deleted objects are gone.
+    #[arg(long)]
+    pub wait: bool,
+    /// How long --wait may take (Go duration: 90s, 5m).
+    #[arg(long, default_value = "5m", value_parser = crate::cli::parse_go_duration)]
+    pub timeout: std::time::Duration,
 }
 
 #[derive(Debug, Args)]

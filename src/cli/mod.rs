@@ -128,11 +128,66 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     .await
             })
         }
+        Command::Rollback(args) => rollback(&args),
+        Command::Uninstall(args) => uninstall(&args),
         other => {
             eprintln!("tare {}: not implemented yet", other.name());
             Ok(ExitCode::from(EXIT_USAGE))
         }
     }
+}
+
+/// `tare rollback`: a new revision from an earlier one, as `helm rollback` writes it.
+fn rollback(args: &RollbackArgs) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let release = runtime.block_on(async {
+        let client = crate::kube::connect(&args.cluster).await?;
+        let request = crate::action::rollback::RollbackRequest {
+            release: args.target.release_name.clone(),
+            namespace: args.target.namespace.clone(),
+            revision: args.revision,
+        };
+        let how = crate::action::apply_release::Transition {
+            wait: args.wait,
+            timeout: args.timeout,
+            from_client_side: false,
+        };
+        crate::action::rollback::rollback(&client, &request, how).await
+    })?;
+    let description = release
+        .info
+        .as_ref()
+        .map(|i| i.description.as_str())
+        .unwrap_or_default();
+    eprintln!(
+        "Rollback was a success: release \"{}\" is at revision {} ({description})",
+        release.name, release.version
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `tare uninstall`: the release's objects and records removed, as `helm uninstall` does.
+fn uninstall(args: &UninstallArgs) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let kept = runtime.block_on(async {
+        let client = crate::kube::connect(&args.cluster).await?;
+        let request = crate::action::uninstall::UninstallRequest {
+            release: args.target.release_name.clone(),
+            namespace: args.target.namespace.clone(),
+            keep_history: args.keep_history,
+            wait: args.wait,
+            timeout: args.timeout,
+        };
+        crate::action::uninstall::uninstall(&client, &request).await
+    })?;
+    if !kept.is_empty() {
+        eprintln!("These resources were kept due to the resource policy:");
+        for object in &kept {
+            eprintln!("[{object}]");
+        }
+    }
+    eprintln!("release \"{}\" uninstalled", args.target.release_name);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs a read-only release command on a runtime of its own and prints what it returns.
