@@ -148,7 +148,7 @@ const INSTALL_ORDER: &[&str] = &[
 
 /// Sort key of a kind in Helm's install order: known kinds by rank, then the
 /// rest by name.
-fn install_rank(kind: &str) -> (usize, &str) {
+pub fn install_rank(kind: &str) -> (usize, &str) {
     match INSTALL_ORDER.iter().position(|k| *k == kind) {
         Some(rank) => (rank, ""),
         None => (INSTALL_ORDER.len(), kind),

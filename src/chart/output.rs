@@ -65,56 +65,6 @@ pub struct PrintOptions {
     pub show_only: Vec<String>,
 }
 
-/// helm v4's `InstallOrder`.
-const INSTALL_ORDER: &[&str] = &[
-    "PriorityClass",
-    "Namespace",
-    "NetworkPolicy",
-    "ResourceQuota",
-    "LimitRange",
-    "PodSecurityPolicy",
-    "PodDisruptionBudget",
-    "ServiceAccount",
-    "Secret",
-    "SecretList",
-    "ConfigMap",
-    "StorageClass",
-    "PersistentVolume",
-    "PersistentVolumeClaim",
-    "CustomResourceDefinition",
-    "ClusterRole",
-    "ClusterRoleList",
-    "ClusterRoleBinding",
-    "ClusterRoleBindingList",
-    "Role",
-    "RoleList",
-    "RoleBinding",
-    "RoleBindingList",
-    "Service",
-    "DaemonSet",
-    "Pod",
-    "ReplicationController",
-    "ReplicaSet",
-    "Deployment",
-    "HorizontalPodAutoscaler",
-    "StatefulSet",
-    "Job",
-    "CronJob",
-    "IngressClass",
-    "Ingress",
-    "APIService",
-    "MutatingWebhookConfiguration",
-    "ValidatingWebhookConfiguration",
-];
-
-/// Sort key: known kinds by rank, then unknown kinds alphabetically.
-fn kind_key(kind: &str) -> (usize, &str) {
-    match INSTALL_ORDER.iter().position(|k| *k == kind) {
-        Some(rank) => (rank, ""),
-        None => (INSTALL_ORDER.len(), kind),
-    }
-}
-
 fn hook_event(name: &str) -> Option<&'static str> {
     Some(match name {
         "pre-install" => "pre-install",
@@ -219,8 +169,12 @@ pub(crate) fn build(
             });
         }
     }
-    manifests.sort_by(|a, b| kind_key(&a.kind).cmp(&kind_key(&b.kind)));
-    hooks.sort_by(|a, b| kind_key(&a.kind).cmp(&kind_key(&b.kind)));
+    manifests.sort_by(|a, b| {
+        crate::manifest::install_rank(&a.kind).cmp(&crate::manifest::install_rank(&b.kind))
+    });
+    hooks.sort_by(|a, b| {
+        crate::manifest::install_rank(&a.kind).cmp(&crate::manifest::install_rank(&b.kind))
+    });
     let mut crds = Vec::new();
     collect_crds(chart, chart.name(), &mut crds);
     Ok(Rendered {
