@@ -107,30 +107,22 @@ pub(crate) fn register(funcs: &mut Funcs) {
         "fromYaml",
         Func::new(&[Ty::Str], |_, args| {
             let text = args[0].as_str().unwrap_or("");
-            Ok(
-                match yaml::load_as(
-                    text,
-                    Numbers::Float64,
-                    Target::Map("map[string]interface {}"),
-                ) {
-                    Ok(Node::Null) => map_value(Vec::new()),
-                    Ok(node) => node_to_value(&node, MapKind::Any),
-                    Err(e) => map_value(vec![("Error".into(), Value::from(e.to_string()))]),
-                },
-            )
+            Ok(decoded_map(yaml::load_as(
+                text,
+                Numbers::Float64,
+                Target::Map("map[string]interface {}"),
+            )))
         }),
     );
     funcs.insert(
         "fromYamlArray",
         Func::new(&[Ty::Str], |_, args| {
             let text = args[0].as_str().unwrap_or("");
-            Ok(
-                match yaml::load_as(text, Numbers::Float64, Target::Seq("[]interface {}")) {
-                    Ok(Node::Null) => Value::list(Vec::new()),
-                    Ok(node) => node_to_value(&node, MapKind::Any),
-                    Err(e) => Value::list(vec![Value::from(e.to_string())]),
-                },
-            )
+            Ok(decoded_list(yaml::load_as(
+                text,
+                Numbers::Float64,
+                Target::Seq("[]interface {}"),
+            )))
         }),
     );
     funcs.insert(
@@ -157,30 +149,22 @@ pub(crate) fn register(funcs: &mut Funcs) {
         "fromJson",
         Func::new(&[Ty::Str], |_, args| {
             let text = args[0].as_str().unwrap_or("");
-            Ok(
-                match yaml::from_json_as(
-                    text,
-                    Numbers::Float64,
-                    Target::Map("map[string]interface {}"),
-                ) {
-                    Ok(Node::Null) => map_value(Vec::new()),
-                    Ok(node) => node_to_value(&node, MapKind::Any),
-                    Err(e) => map_value(vec![("Error".into(), Value::from(e.to_string()))]),
-                },
-            )
+            Ok(decoded_map(yaml::from_json_as(
+                text,
+                Numbers::Float64,
+                Target::Map("map[string]interface {}"),
+            )))
         }),
     );
     funcs.insert(
         "fromJsonArray",
         Func::new(&[Ty::Str], |_, args| {
             let text = args[0].as_str().unwrap_or("");
-            Ok(
-                match yaml::from_json_as(text, Numbers::Float64, Target::Seq("[]interface {}")) {
-                    Ok(Node::Null) => Value::list(Vec::new()),
-                    Ok(node) => node_to_value(&node, MapKind::Any),
-                    Err(e) => Value::list(vec![Value::from(e.to_string())]),
-                },
-            )
+            Ok(decoded_list(yaml::from_json_as(
+                text,
+                Numbers::Float64,
+                Target::Seq("[]interface {}"),
+            )))
         }),
     );
     funcs.insert(
@@ -308,5 +292,24 @@ fn toml_table(node: &Node, path: &mut Vec<String>, out: &mut String) {
             toml_table(v, path, out);
             path.pop();
         }
+    }
+}
+
+/// `fromYaml` / `fromJson`: the decoded map, or `{Error: <message>}` as Helm
+/// returns when the text does not decode.
+fn decoded_map(decoded: Result<Node, yaml::Error>) -> Value {
+    match decoded {
+        Ok(Node::Null) => map_value(Vec::new()),
+        Ok(node) => node_to_value(&node, MapKind::Any),
+        Err(e) => map_value(vec![("Error".into(), Value::from(e.to_string()))]),
+    }
+}
+
+/// `fromYamlArray` / `fromJsonArray`: the decoded list, or `[<message>]`.
+fn decoded_list(decoded: Result<Node, yaml::Error>) -> Value {
+    match decoded {
+        Ok(Node::Null) => Value::list(Vec::new()),
+        Ok(node) => node_to_value(&node, MapKind::Any),
+        Err(e) => Value::list(vec![Value::from(e.to_string())]),
     }
 }
