@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Result, bail};
 use futures::stream::{self, StreamExt};
+use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::core::v1::{Event, Pod};
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{Api, ListParams};
@@ -113,7 +114,18 @@ async fn check(
     if !matches!(state, Readiness::Pending(_)) {
         return (reference, state);
     }
-    let pod_failure = match (&reference.namespace, pod_selector(manifest.kind(), &live)) {
+    // Until the controller has seen the newest spec, its pods say nothing about it.
+    let observed = live["status"]["observedGeneration"].as_i64().unwrap_or(0)
+        >= live["metadata"]["generation"].as_i64().unwrap_or(0);
+    let selector = match (observed, manifest.kind()) {
+        (false, _) => None,
+        (true, "Deployment") => match &reference.namespace {
+            Some(namespace) => current_replica_set_selector(applier, namespace, &live).await,
+            None => None,
+        },
+        (true, kind) => pod_selector(kind, &live),
+    };
+    let pod_failure = match (&reference.namespace, selector) {
         (Some(namespace), Some(selector)) => {
             failing_pod(applier, namespace, &selector, started).await
         }
@@ -133,10 +145,44 @@ fn pod_selector(kind: &str, live: &Value) -> Option<String> {
         if let Some(revision) = live["status"]["updateRevision"].as_str() {
             parts.push(format!("controller-revision-hash={revision}"));
         }
-    } else if !matches!(kind, "Deployment" | "DaemonSet" | "ReplicaSet" | "Job") {
+    } else if !matches!(kind, "DaemonSet" | "ReplicaSet" | "Job") {
         return None;
     }
     (!parts.is_empty()).then(|| parts.join(","))
+}
+
+/// A Deployment's pods of its newest ReplicaSet only: during a rollout or a
+/// rollback, pods of other revisions may be failing on their way out.
+async fn current_replica_set_selector(
+    applier: &Applier,
+    namespace: &str,
+    live: &Value,
+) -> Option<String> {
+    let base = pod_selector("ReplicaSet", live)?;
+    let uid = live["metadata"]["uid"].as_str()?;
+    let sets: Api<ReplicaSet> = Api::namespaced(applier.client().clone(), namespace);
+    let list = sets.list(&ListParams::default().labels(&base)).await.ok()?;
+    let revision = |set: &ReplicaSet| {
+        set.metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get("deployment.kubernetes.io/revision"))
+            .and_then(|r| r.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let newest = list
+        .items
+        .iter()
+        .filter(|set| {
+            set.metadata
+                .owner_references
+                .iter()
+                .flatten()
+                .any(|o| o.uid == uid)
+        })
+        .max_by_key(|set| revision(set))?;
+    let hash = newest.metadata.labels.as_ref()?.get("pod-template-hash")?;
+    Some(format!("{base},pod-template-hash={hash}"))
 }
 
 /// The first pod (created since the wait began, or of the current revision)
@@ -159,7 +205,8 @@ async fn failing_pod(
             .creation_timestamp
             .as_ref()
             .is_none_or(|t| t.0 >= started - Duration::from_secs(5));
-        let is_current_revision = selector.contains("controller-revision-hash=");
+        let is_current_revision = selector.contains("controller-revision-hash=")
+            || selector.contains("pod-template-hash=");
         if pod.metadata.deletion_timestamp.is_some() || !(recent || is_current_revision) {
             continue;
         }
