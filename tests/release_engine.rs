@@ -13,7 +13,7 @@ use k8s_openapi::api::core::v1::ConfigMap;
 use kube::{Api, Client};
 use serde_json::{Value, json};
 use tare::action::apply_release::Transition;
-use tare::action::deploy::{DeployOptions, DeployRequest, Operation, deploy};
+use tare::action::deploy::{DeployOptions, DeployRequest, Deployed, Operation, deploy};
 use tare::action::rollback::{RollbackRequest, rollback};
 use tare::release::{ChartRecord, Metadata, SecretStore, Status};
 
@@ -59,6 +59,18 @@ fn request(namespace: &str, manifest: String, config: Value) -> DeployRequest {
     }
 }
 
+/// Deploys the smoke chart with `message`, as a user would re-run an install.
+async fn deploy_message(client: &Client, namespace: &str, message: &str) -> Deployed {
+    let manifest = smoke_manifest(namespace, message);
+    deploy(
+        client,
+        request(namespace, manifest, json!({ "message": message })),
+        &quick(),
+    )
+    .await
+    .unwrap()
+}
+
 fn quick() -> DeployOptions {
     DeployOptions {
         timeout: Duration::from_secs(60),
@@ -95,17 +107,7 @@ fn row(revision: u64, status: &str, description: &str) -> (u64, String, String) 
 async fn helm_reads_upgrades_rolls_back_and_uninstalls_what_tare_installed() {
     let client = admin_client().await;
     let ns = TestNamespace::create(&client, "engine-interop").await;
-    let installed = deploy(
-        &client,
-        request(
-            &ns.name,
-            smoke_manifest(&ns.name, "one"),
-            json!({ "message": "one" }),
-        ),
-        &quick(),
-    )
-    .await
-    .unwrap();
+    let installed = deploy_message(&client, &ns.name, "one").await;
     assert_eq!(
         (installed.operation, installed.release.version),
         (Operation::Install, 1)
@@ -149,17 +151,7 @@ async fn helm_reads_upgrades_rolls_back_and_uninstalls_what_tare_installed() {
     );
     assert_eq!(message(&client, &ns.name).await, "two");
 
-    let upgraded = deploy(
-        &client,
-        request(
-            &ns.name,
-            smoke_manifest(&ns.name, "three"),
-            json!({ "message": "three" }),
-        ),
-        &quick(),
-    )
-    .await
-    .unwrap();
+    let upgraded = deploy_message(&client, &ns.name, "three").await;
     assert_eq!(
         (upgraded.operation, upgraded.release.version),
         (Operation::Upgrade, 3)
@@ -217,17 +209,7 @@ async fn tare_upgrades_and_rolls_back_releases_made_by_helm_v3_and_v4() {
             ],
         );
 
-        let upgraded = deploy(
-            &client,
-            request(
-                &ns.name,
-                smoke_manifest(&ns.name, "tare"),
-                json!({ "message": "tare" }),
-            ),
-            &quick(),
-        )
-        .await
-        .unwrap();
+        let upgraded = deploy_message(&client, &ns.name, "tare").await;
         assert_eq!(
             (upgraded.operation, upgraded.release.version),
             (Operation::Upgrade, 2),
@@ -378,34 +360,14 @@ async fn a_failed_first_install_removes_what_it_created() {
 async fn a_revision_left_pending_by_a_dead_process_is_settled_by_the_next_command() {
     let client = admin_client().await;
     let ns = TestNamespace::create(&client, "engine-pending").await;
-    deploy(
-        &client,
-        request(
-            &ns.name,
-            smoke_manifest(&ns.name, "one"),
-            json!({ "message": "one" }),
-        ),
-        &quick(),
-    )
-    .await
-    .unwrap();
+    deploy_message(&client, &ns.name, "one").await;
     let store = SecretStore::new(client.clone(), ns.name.clone());
     let mut stuck = store.last("smoke").await.unwrap();
     stuck.version = 2;
     stuck.set_status(Status::PendingUpgrade, "Preparing upgrade");
     store.create(&stuck).await.unwrap();
 
-    let next = deploy(
-        &client,
-        request(
-            &ns.name,
-            smoke_manifest(&ns.name, "two"),
-            json!({ "message": "two" }),
-        ),
-        &quick(),
-    )
-    .await
-    .unwrap();
+    let next = deploy_message(&client, &ns.name, "two").await;
     assert_eq!(next.release.version, 3);
     let history = helm_history("HELM4", &ns.name);
     assert_eq!(
