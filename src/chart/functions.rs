@@ -275,7 +275,8 @@ fn toml_table(node: &Node, path: &mut Vec<String>, out: &mut String) {
     };
     let mut sorted: Vec<&(String, Node)> = entries.iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    let indent = "  ".repeat(path.len().saturating_sub(1));
+    // Keys sit one level deeper than their table's header.
+    let indent = "  ".repeat(path.len());
     for (k, v) in &sorted {
         if let Some(text) = toml_scalar(v) {
             out.push_str(&format!("{indent}{} = {text}\n", toml_key(k)));
