@@ -1,5 +1,6 @@
 //! `tare install`, `rollback` and `uninstall` end to end on the real cluster, with the embedded chart and
-//! the fixture identity, judged by real helm. The data plane owns cluster-wide
+//! the fixture identity, judged by real helm: a cluster admin applies the CRDs, a namespaced
+//! operator installs the rest. The data plane owns cluster-wide
 //! objects (CRDs, GatewayClass), so there is one release, `tars` in
 //! `tars-system`, and these steps run in order in one test.
 
@@ -42,13 +43,21 @@ fn the_install_lifecycle_from_crds_only_to_uninstall_as_helm_sees_it() {
     let stderr = succeeded(tare_install(&["--crds-only"]));
     assert!(stderr.contains("CRDs established"), "{stderr}");
 
+    // A namespaced operator (no rights on CRDs or namespaces) installs the
+    // rest once a cluster admin applied the CRDs.
     let stderr = succeeded(tare_install(&[
         "--serve-url",
         "https://proxy.acme.com",
         "--wait",
         "--ha=false",
+        "--kube-context",
+        "restricted",
     ]));
     assert!(stderr.contains("Installation complete."), "{stderr}");
+    assert!(
+        stderr.contains("CRDs: all") && stderr.contains("namespace tars-system: exists"),
+        "{stderr}"
+    );
     let first = last_revision();
     assert_eq!(first["status"], "deployed");
     let token = std::fs::read_to_string(concat!(

@@ -20,18 +20,6 @@ pub struct ReleaseTarget {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  tare upgrade identity.json")]
-pub struct UpgradeArgs {
-    /// Identity file issued by the management plane.
-    pub identity_file: PathBuf,
-    /// Proceed even when the data plane runs a single replica and will drop traffic.
-    #[arg(long)]
-    pub allow_downtime: bool,
-    #[command(flatten)]
-    pub target: ReleaseTarget,
-}
-
-#[derive(Debug, Args)]
 #[command(after_help = "Example:\n  tare history -n tars-system -o json")]
 pub struct HistoryArgs {
     #[command(flatten)]

@@ -72,6 +72,9 @@ pub struct InstallArgs {
     #[arg(long, help_heading = "Inspect")]
     pub crds_only: bool,
 
+    #[command(flatten)]
+    pub cluster: crate::kube::ClusterOptions,
+
     #[arg(long, hide = true, default_value = "tars")]
     pub release_name: String,
     #[arg(long, hide = true, default_value = "tars-system")]
@@ -264,7 +267,7 @@ impl InstallArgs {
     }
 }
 
-fn validate_url(flag: &str, url: &str) -> Result<(), String> {
+pub(super) fn validate_url(flag: &str, url: &str) -> Result<(), String> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))
@@ -277,7 +280,7 @@ fn validate_url(flag: &str, url: &str) -> Result<(), String> {
 }
 
 /// Helm's rule for release names: a DNS subdomain of at most 53 characters.
-fn validate_release_name(name: &str) -> Result<(), String> {
+pub(super) fn validate_release_name(name: &str) -> Result<(), String> {
     if name.len() > 53 {
         return Err(format!(
             "--release-name \"{name}\" is longer than 53 characters"
@@ -296,7 +299,7 @@ fn is_dns_label(label: &str) -> bool {
         && !label.ends_with('-')
 }
 
-fn validate_dns_label(flag: &str, name: &str) -> Result<(), String> {
+pub(super) fn validate_dns_label(flag: &str, name: &str) -> Result<(), String> {
     if is_dns_label(name) {
         Ok(())
     } else {
@@ -317,7 +320,7 @@ fn validate_dns_subdomain(flag: &str, name: &str) -> Result<(), String> {
 }
 
 /// A registry host with an optional port and path prefix, e.g. `gcr.io/acme/tars`.
-fn validate_registry(flag: &str, registry: &str) -> Result<(), String> {
+pub(super) fn validate_registry(flag: &str, registry: &str) -> Result<(), String> {
     let bad = |why: &str| Err(format!("{flag} \"{registry}\" is not a registry: {why}"));
     if registry.contains("://") {
         return bad("give the host without a scheme, e.g. registry.example.com/team");
@@ -347,7 +350,7 @@ fn validate_registry(flag: &str, registry: &str) -> Result<(), String> {
 }
 
 /// OCI tag grammar: `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`.
-fn validate_image_tag(tag: &str) -> Result<(), String> {
+pub(super) fn validate_image_tag(tag: &str) -> Result<(), String> {
     let valid = !tag.is_empty()
         && tag.len() <= 128
         && !tag.starts_with(['.', '-'])

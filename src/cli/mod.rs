@@ -8,6 +8,7 @@ mod commands;
 mod duration;
 mod install;
 mod template;
+mod upgrade;
 
 use std::fmt;
 use std::process::ExitCode;
@@ -17,11 +18,12 @@ use clap::{Parser, Subcommand};
 
 pub use commands::{
     ChartCommand, ChartExportArgs, DoctorArgs, GetCommand, GetValuesArgs, HistoryArgs,
-    ReleaseTarget, RollbackArgs, StatusArgs, UninstallArgs, UpgradeArgs,
+    ReleaseTarget, RollbackArgs, StatusArgs, UninstallArgs,
 };
 pub use duration::parse_go_duration;
 pub use install::{DEFAULT_PULL_SECRET_NAME, DeploymentMode, InstallArgs, RedisType};
 pub use template::TemplateArgs;
+pub use upgrade::UpgradeArgs;
 
 /// Install and upgrade the TARS data plane, with no helm and no kubectl on the machine.
 ///
@@ -95,6 +97,7 @@ pub fn main() -> ExitCode {
 fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Install(args) => install::run(&args),
+        Command::Upgrade(args) => upgrade::run(&args),
         Command::Template(args) => template::run(&args),
         Command::Chart(ChartCommand::Export(args)) => {
             crate::tars::chart::export(&args.destination)?;

@@ -2,7 +2,7 @@
 //! `~/.kube/config`), optionally a named context, or the in-cluster service
 //! account when tare runs as the doctor CronJob.
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow};
 use clap::Args;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
@@ -28,9 +28,13 @@ pub async fn connect(options: &ClusterOptions) -> Result<Client> {
                 .await
                 .with_context(|| format!("kubeconfig context \"{context}\" is not usable"))?
         }
-        None => Config::infer().await.context(
-            "no cluster configured: set KUBECONFIG (or ~/.kube/config), or run inside a pod",
-        )?,
+        // kube's inference error lists every place it tried; the operator
+        // needs to know what to set.
+        None => Config::infer().await.map_err(|_| {
+            anyhow!(
+                "no cluster configured: set KUBECONFIG (or ~/.kube/config), or run inside a pod"
+            )
+        })?,
     };
     Client::try_from(config).context("cannot create a Kubernetes client from the kubeconfig")
 }

@@ -1,6 +1,7 @@
 //! The only place that talks to the Kubernetes API server: connecting,
 //! resolving kinds, server-side apply in Helm's order, and waiting.
 
+mod access;
 mod apply;
 mod connect;
 mod lease;
@@ -10,6 +11,7 @@ mod readiness;
 mod resolve;
 mod wait;
 
+pub use access::Access;
 pub use apply::{Applier, ObjectRef};
 pub use connect::{ClusterOptions, connect};
 pub use lease::{LEASE_DURATION, OperationLease, lease_name};

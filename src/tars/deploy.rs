@@ -1,19 +1,23 @@
 //! The cluster half of `tare install`: CRDs (tare's, outside the release),
 //! namespaces and Secrets, then the release itself through the release engine.
 
+use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
+use futures::stream::{self, StreamExt, TryStreamExt};
+use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::kube_aggregator::pkg::apis::apiregistration::v1::APIService;
 use kube::{Api, Client};
 use serde_json::{Value, json};
 
 use crate::action::chart_record::{chart_record, config_of};
-use crate::action::deploy::{DeployOptions, DeployRequest, Operation, deploy};
+use crate::action::deploy::{DeployOptions, DeployRequest, Deployed, Operation, deploy};
 use crate::action::hooks::HookRun;
 use crate::chart::{self, Chart, RenderOptions, Rendered};
 use crate::cli::InstallArgs;
-use crate::kube::{Applier, ClusterOptions, connect, wait_ready};
+use crate::kube::{Access, Applier, connect, wait_ready};
 use crate::manifest::{Manifest, parse_stream};
 use crate::release::{NotFound, SecretStore, Status};
 use crate::yaml::node_from_json;
@@ -27,6 +31,31 @@ pub struct ClusterInputs {
     pub resources: Vec<Value>,
 }
 
+/// How the data-plane release is deployed, whichever command deploys it.
+#[derive(Debug, Clone)]
+pub struct ReleasePlan {
+    pub release_name: String,
+    pub system_namespace: String,
+    /// A chart directory or .tgz instead of the embedded chart.
+    pub chart_path: Option<String>,
+    pub wait: bool,
+    pub timeout: Duration,
+    pub atomic: bool,
+}
+
+impl ReleasePlan {
+    fn for_install(args: &InstallArgs) -> ReleasePlan {
+        ReleasePlan {
+            release_name: args.release_name.clone(),
+            system_namespace: args.system_namespace.clone(),
+            chart_path: args.chart_path.clone(),
+            wait: args.wait,
+            timeout: args.timeout,
+            atomic: true,
+        }
+    }
+}
+
 /// Runs the cluster phases of `tare install`.
 pub fn install(args: &InstallArgs, inputs: ClusterInputs) -> Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
@@ -34,20 +63,26 @@ pub fn install(args: &InstallArgs, inputs: ClusterInputs) -> Result<ExitCode> {
 }
 
 async fn install_async(args: &InstallArgs, inputs: ClusterInputs) -> Result<ExitCode> {
-    let client = connect(&ClusterOptions::default()).await?;
-    let chart = load_chart(args)?;
+    let client = connect(&args.cluster).await?;
+    let plan = ReleasePlan::for_install(args);
+    let chart = load_chart(plan.chart_path.as_deref())?;
     let tare_applier = Applier::new(client.clone(), TARE_FIELD_MANAGER, true);
 
-    let crds = chart_crds(&chart, &inputs.values, args)?;
-    eprintln!(
-        "Applying {} CRDs (server-side apply, not part of the release)...",
-        crds.len()
-    );
-    tare_applier
-        .apply_all(&crds, &args.system_namespace)
-        .await?;
-    wait_ready(&tare_applier, &crds, &args.system_namespace, args.timeout).await?;
-    eprintln!("CRDs established");
+    let crds = chart_crds(&chart, &inputs.values, &plan)?;
+    if may_change_crds(&client).await? {
+        eprintln!(
+            "Applying {} CRDs (server-side apply, not part of the release)...",
+            crds.len()
+        );
+        let counts = upsert_crds(&tare_applier, &crds, &plan).await?;
+        eprintln!("CRDs established ({counts})");
+    } else if args.crds_only {
+        bail!(
+            "these credentials may not apply CRDs (patch customresourcedefinitions.apiextensions.k8s.io): run --crds-only as a cluster admin"
+        );
+    } else {
+        require_served(&client, &crds, &args.identity_file).await?;
+    }
     if args.crds_only {
         eprintln!("--crds-only: done; run tare install again without it to install the data plane");
         return Ok(ExitCode::SUCCESS);
@@ -57,45 +92,12 @@ async fn install_async(args: &InstallArgs, inputs: ClusterInputs) -> Result<Exit
     eprintln!("release: {}", args.release_name);
     eprintln!("system namespace: {}", args.system_namespace);
     eprintln!("dataplane namespace: {}", args.dataplane_namespace);
-    warn_without_metrics_server(&client, args).await;
+    if args.ha {
+        warn_without_metrics_server(&client).await;
+    }
     apply_resources(&tare_applier, &inputs.resources, &args.system_namespace).await?;
 
-    let mut release_values = inputs.values.clone();
-    release_values["ai-gateway-crds"] = json!({ "enabled": false });
-    let user_values = node_from_json(&release_values);
-    let (revision, is_upgrade) = next_revision(&client, args).await?;
-    let options = render_options(args, revision, is_upgrade);
-    let rendered =
-        chart::render(&chart, &user_values, &options).map_err(|e| anyhow!("{}", e.message()))?;
-    let request = DeployRequest {
-        release: args.release_name.clone(),
-        namespace: args.system_namespace.clone(),
-        chart: chart_record(&chart),
-        config: config_of(&user_values),
-        manifest: rendered.manifest_text(false),
-        notes: rendered.notes.clone(),
-        hooks: rendered
-            .hooks
-            .iter()
-            .map(HookRun::from_chart)
-            .collect::<Result<_>>()?,
-    };
-    let deploy_options = DeployOptions {
-        wait: args.wait,
-        timeout: args.timeout,
-        atomic: true,
-        take_ownership: false,
-        history_max: 10,
-    };
-    eprintln!(
-        "Deploying the release{}...",
-        if args.wait {
-            " and waiting for it to be ready"
-        } else {
-            ""
-        }
-    );
-    let deployed = deploy(&client, request, &deploy_options).await?;
+    let deployed = deploy_release(&client, &chart, &inputs.values, &plan).await?;
     let verb = match (deployed.operation, deployed.unchanged) {
         (_, true) => "is up to date (nothing changed; its objects were re-applied)",
         (Operation::Install, false) => "installed",
@@ -116,18 +118,71 @@ async fn install_async(args: &InstallArgs, inputs: ClusterInputs) -> Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-fn load_chart(args: &InstallArgs) -> Result<Chart> {
-    let chart = match &args.chart_path {
+/// Renders the chart without its CRDs (they are tare's) and installs or
+/// upgrades the release with it.
+pub async fn deploy_release(
+    client: &Client,
+    chart: &Chart,
+    values: &Value,
+    plan: &ReleasePlan,
+) -> Result<Deployed> {
+    let user_values = node_from_json(&release_values(values));
+    let (revision, is_upgrade) = next_revision(client, plan).await?;
+    let options = render_options(plan, revision, is_upgrade);
+    let rendered =
+        chart::render(chart, &user_values, &options).map_err(|e| anyhow!("{}", e.message()))?;
+    let request = DeployRequest {
+        release: plan.release_name.clone(),
+        namespace: plan.system_namespace.clone(),
+        chart: chart_record(chart),
+        config: config_of(&user_values),
+        manifest: rendered.manifest_text(false),
+        notes: rendered.notes.clone(),
+        hooks: rendered
+            .hooks
+            .iter()
+            .map(HookRun::from_chart)
+            .collect::<Result<_>>()?,
+    };
+    let deploy_options = DeployOptions {
+        wait: plan.wait,
+        timeout: plan.timeout,
+        atomic: plan.atomic,
+        take_ownership: false,
+        history_max: 10,
+    };
+    eprintln!(
+        "Deploying the release{}...",
+        if plan.wait {
+            " and waiting for it to be ready"
+        } else {
+            ""
+        }
+    );
+    deploy(client, request, &deploy_options).await
+}
+
+/// The values the release is deployed with: the CRD subchart is off, since
+/// tare applies the CRDs itself.
+pub fn release_values(values: &Value) -> Value {
+    let mut release_values = values.clone();
+    release_values["ai-gateway-crds"] = json!({ "enabled": false });
+    release_values
+}
+
+/// The embedded chart, or the one `--chart-path` names.
+pub fn load_chart(chart_path: Option<&str>) -> Result<Chart> {
+    let chart = match chart_path {
         Some(path) => chart::load(std::path::Path::new(path)),
         None => chart::load_archive(crate::tars::chart::CHART_TGZ),
     };
     chart.map_err(|e| anyhow!("{}", e.message()))
 }
 
-fn render_options(args: &InstallArgs, revision: u32, is_upgrade: bool) -> RenderOptions {
+fn render_options(plan: &ReleasePlan, revision: u32, is_upgrade: bool) -> RenderOptions {
     RenderOptions {
-        release_name: args.release_name.clone(),
-        namespace: args.system_namespace.clone(),
+        release_name: plan.release_name.clone(),
+        namespace: plan.system_namespace.clone(),
         revision: i64::from(revision),
         is_upgrade,
         ..Default::default()
@@ -135,13 +190,13 @@ fn render_options(args: &InstallArgs, revision: u32, is_upgrade: bool) -> Render
 }
 
 /// The chart's CRDs: its `crds/` files and the AI gateway CRD subchart's templates.
-fn chart_crds(chart: &Chart, values: &Value, args: &InstallArgs) -> Result<Vec<Manifest>> {
+pub fn chart_crds(chart: &Chart, values: &Value, plan: &ReleasePlan) -> Result<Vec<Manifest>> {
     let mut with_crds = values.clone();
     with_crds["ai-gateway-crds"] = json!({ "enabled": true });
     let rendered: Rendered = chart::render(
         chart,
         &node_from_json(&with_crds),
-        &render_options(args, 1, false),
+        &render_options(plan, 1, false),
     )
     .map_err(|e| anyhow!("{}", e.message()))?;
     let mut crds = Vec::new();
@@ -159,20 +214,170 @@ fn chart_crds(chart: &Chart, values: &Value, args: &InstallArgs) -> Result<Vec<M
     Ok(crds)
 }
 
+/// What applying the CRDs did, as `tare upgrade` reports it.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct CrdCounts {
+    pub created: usize,
+    pub updated: usize,
+    pub skipped: usize,
+}
+
+impl std::fmt::Display for CrdCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} created, {} updated, {} skipped",
+            self.created, self.updated, self.skipped
+        )
+    }
+}
+
+/// Server-side applies the CRDs and waits until they are Established. A CRD
+/// counts as skipped when the apply left it untouched (same resourceVersion).
+pub async fn upsert_crds(
+    applier: &Applier,
+    crds: &[Manifest],
+    plan: &ReleasePlan,
+) -> Result<CrdCounts> {
+    let namespace = plan.system_namespace.as_str();
+    let outcomes: Vec<CrdOutcome> = stream::iter(crds)
+        .map(|crd| upsert_crd(applier, crd, namespace))
+        .buffer_unordered(8)
+        .try_collect()
+        .await?;
+    wait_ready(applier, crds, namespace, plan.timeout).await?;
+    let mut counts = CrdCounts::default();
+    for outcome in outcomes {
+        match outcome {
+            CrdOutcome::Created => counts.created += 1,
+            CrdOutcome::Updated => counts.updated += 1,
+            CrdOutcome::Skipped => counts.skipped += 1,
+        }
+    }
+    Ok(counts)
+}
+
+enum CrdOutcome {
+    Created,
+    Updated,
+    Skipped,
+}
+
+async fn upsert_crd(applier: &Applier, crd: &Manifest, namespace: &str) -> Result<CrdOutcome> {
+    let before = applier.get(crd, namespace).await?;
+    let after = applier.apply(crd, namespace).await?;
+    Ok(match before {
+        None => CrdOutcome::Created,
+        Some(before) if before.metadata.resource_version == after.metadata.resource_version => {
+            CrdOutcome::Skipped
+        }
+        Some(_) => CrdOutcome::Updated,
+    })
+}
+
 async fn apply_resources(applier: &Applier, resources: &[Value], namespace: &str) -> Result<()> {
     eprintln!("Creating Kubernetes namespaces and secrets...");
+    let namespaces_access = Access {
+        verb: "patch",
+        group: "",
+        resource: "namespaces",
+        namespace: None,
+    };
+    let may_change_namespaces = namespaces_access.allowed(applier.client()).await?;
     for object in resources {
         let manifest = Manifest::new("tare", object.clone())?;
+        if manifest.kind() == "Namespace" && !may_change_namespaces {
+            require_namespace(applier.client(), manifest.name()).await?;
+            continue;
+        }
         applier.apply(&manifest, namespace).await?;
         eprintln!("{} {}: ok", manifest.kind().to_lowercase(), manifest.name());
     }
     Ok(())
 }
 
+/// A namespaced operator cannot create namespaces: they must exist already.
+async fn require_namespace(client: &Client, name: &str) -> Result<()> {
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    match namespaces
+        .get_opt(name)
+        .await
+        .with_context(|| format!("reading namespace {name}"))?
+    {
+        Some(_) => {
+            eprintln!(
+                "namespace {name}: exists (left as is: these credentials may not change namespaces)"
+            );
+            Ok(())
+        }
+        None => bail!(
+            "namespace {name} does not exist and these credentials may not create namespaces: ask a cluster admin to create it"
+        ),
+    }
+}
+
+async fn may_change_crds(client: &Client) -> Result<bool> {
+    let access = Access {
+        verb: "patch",
+        group: "apiextensions.k8s.io",
+        resource: "customresourcedefinitions",
+        namespace: None,
+    };
+    access.allowed(client).await
+}
+
+/// Credentials that may not apply CRDs can still install when a cluster admin
+/// applied them (`--crds-only`): every CRD's kind must be served already.
+async fn require_served(client: &Client, crds: &[Manifest], identity_file: &Path) -> Result<()> {
+    let mut missing = Vec::new();
+    for crd in crds {
+        if !crd_served(client, &crd.object).await? {
+            missing.push(crd.name().to_string());
+        }
+    }
+    if !missing.is_empty() {
+        bail!(
+            "{} of the chart's CRDs are not installed ({}) and these credentials may not apply CRDs: ask a cluster admin to run tare install {} --crds-only first",
+            missing.len(),
+            missing.join(", "),
+            identity_file.display()
+        );
+    }
+    eprintln!(
+        "CRDs: all {} served (these credentials may not change CRDs; a cluster admin applies them with --crds-only)",
+        crds.len()
+    );
+    Ok(())
+}
+
+/// Whether the cluster serves the CRD's kind in its storage version (discovery
+/// is readable by every authenticated user, unlike the CRD objects).
+async fn crd_served(client: &Client, crd: &Value) -> Result<bool> {
+    let spec = &crd["spec"];
+    let kind = spec["names"]["kind"].as_str().unwrap_or_default();
+    let versions = spec["versions"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let Some(version) = versions
+        .iter()
+        .find(|v| v["storage"] == true)
+        .and_then(|v| v["name"].as_str())
+    else {
+        return Ok(false);
+    };
+    let group_version = format!("{}/{version}", spec["group"].as_str().unwrap_or_default());
+    match client.list_api_group_resources(&group_version).await {
+        Ok(list) => Ok(list.resources.iter().any(|r| r.kind == kind)),
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(false),
+        Err(error) => Err(error).with_context(|| format!("discovering {group_version}")),
+    }
+}
+
 /// Revision and upgrade flag the release will be rendered with.
-async fn next_revision(client: &Client, args: &InstallArgs) -> Result<(u32, bool)> {
-    let store = SecretStore::new(client.clone(), args.system_namespace.clone());
-    match store.last(&args.release_name).await {
+async fn next_revision(client: &Client, plan: &ReleasePlan) -> Result<(u32, bool)> {
+    let store = SecretStore::new(client.clone(), plan.system_namespace.clone());
+    match store.last(&plan.release_name).await {
         Ok(last) => Ok((last.version + 1, last.status() != Status::Uninstalled)),
         Err(error) if error.downcast_ref::<NotFound>().is_some() => Ok((1, false)),
         Err(error) => Err(error),
@@ -181,10 +386,7 @@ async fn next_revision(client: &Client, args: &InstallArgs) -> Result<(u32, bool
 
 /// HA needs metrics for the HPA to scale past its floor; without metrics-server
 /// the floor still holds, so this only warns.
-async fn warn_without_metrics_server(client: &Client, args: &InstallArgs) {
-    if !args.ha {
-        return;
-    }
+pub async fn warn_without_metrics_server(client: &Client) {
     let services: Api<APIService> = Api::all(client.clone());
     if let Ok(None) = services.get_opt("v1beta1.metrics.k8s.io").await {
         eprintln!(

@@ -53,6 +53,57 @@ impl Registries {
     }
 }
 
+/// Everything the chart's values are generated from, whichever command
+/// gathered it: `tare install` from its flags, `tare upgrade` from its flags
+/// over the values carried forward from the installed release.
+#[derive(Debug, Clone)]
+pub struct ChartSettings {
+    pub serve_url: Option<String>,
+    /// Registry the cluster pulls from (`global.imageRegistry`).
+    pub image_registry: String,
+    pub image_tag: Option<String>,
+    pub customer: String,
+    pub environment: Option<String>,
+    pub deployment_mode: String,
+    pub image_pull_secret_name: Option<String>,
+    pub dataplane_namespace: String,
+    pub ha: bool,
+    pub drain_timeout_seconds: u32,
+    pub redis_type: String,
+    pub rate_limiting: bool,
+    /// The `guardrails` values map (`enabled` and scheduling).
+    pub guardrails: Value,
+    /// The `otelCollector` values `tare upgrade` sets or carries forward.
+    pub otel_collector: Option<Value>,
+}
+
+impl ChartSettings {
+    /// The settings of `tare install`'s flags.
+    pub fn for_install(
+        args: &InstallArgs,
+        identity: &Identity,
+        registries: &Registries,
+        guardrails: &GuardrailsScheduling,
+    ) -> ChartSettings {
+        ChartSettings {
+            serve_url: args.serve_url.clone(),
+            image_registry: registries.pull.clone(),
+            image_tag: args.image_tag.clone(),
+            customer: args.customer.clone().unwrap_or(identity.customer.clone()),
+            environment: args.environment.clone(),
+            deployment_mode: args.deployment_mode.as_str().to_string(),
+            image_pull_secret_name: args.pull_secret_name().map(str::to_string),
+            dataplane_namespace: args.dataplane_namespace.clone(),
+            ha: args.ha,
+            drain_timeout_seconds: args.drain_timeout_seconds,
+            redis_type: args.redis_type.as_str().to_string(),
+            rate_limiting: args.rate_limiting,
+            guardrails: guardrails_values(args, guardrails),
+            otel_collector: None,
+        }
+    }
+}
+
 /// The values `tare install` hands to the chart.
 pub fn install_values(
     args: &InstallArgs,
@@ -60,22 +111,33 @@ pub fn install_values(
     registries: &Registries,
     guardrails: &GuardrailsScheduling,
 ) -> Value {
-    let mut global = Map::new();
-    insert_some(&mut global, "serveUrl", args.serve_url.as_deref());
-    global.insert("imageRegistry".into(), json!(registries.pull));
-    insert_some(&mut global, "imageTag", args.image_tag.as_deref());
-    let customer = args.customer.as_deref().unwrap_or(&identity.customer);
-    global.insert("customer".into(), json!(customer));
-    insert_some(&mut global, "environment", args.environment.as_deref());
-    global.insert(
-        "deploymentMode".into(),
-        json!(args.deployment_mode.as_str()),
-    );
-    insert_some(&mut global, "imagePullSecretName", args.pull_secret_name());
-    global.insert("workspaceId".into(), json!(identity.workspace_id));
-    global.insert("dataplaneNamespace".into(), json!(args.dataplane_namespace));
+    chart_values(
+        &ChartSettings::for_install(args, identity, registries, guardrails),
+        identity,
+    )
+}
 
-    json!({
+/// The chart's values for these settings and identity.
+pub fn chart_values(settings: &ChartSettings, identity: &Identity) -> Value {
+    let mut global = Map::new();
+    insert_some(&mut global, "serveUrl", settings.serve_url.as_deref());
+    global.insert("imageRegistry".into(), json!(settings.image_registry));
+    insert_some(&mut global, "imageTag", settings.image_tag.as_deref());
+    global.insert("customer".into(), json!(settings.customer));
+    insert_some(&mut global, "environment", settings.environment.as_deref());
+    global.insert("deploymentMode".into(), json!(settings.deployment_mode));
+    insert_some(
+        &mut global,
+        "imagePullSecretName",
+        settings.image_pull_secret_name.as_deref(),
+    );
+    global.insert("workspaceId".into(), json!(identity.workspace_id));
+    global.insert(
+        "dataplaneNamespace".into(),
+        json!(settings.dataplane_namespace),
+    );
+
+    let mut values = json!({
         "global": global,
         "identity": {
             // tare writes the tars-identity Secret (the token) itself.
@@ -83,12 +145,16 @@ pub fn install_values(
             "credentialType": identity.credential_type,
             "managementPlaneUrl": identity.management_plane_url,
         },
-        "ha": { "enabled": args.ha },
-        "envoy": { "drainTimeoutSeconds": args.drain_timeout_seconds },
-        "redis": { "type": args.redis_type.as_str() },
-        "rateLimiting": { "enabled": args.rate_limiting },
-        "guardrails": guardrails_values(args, guardrails),
-    })
+        "ha": { "enabled": settings.ha },
+        "envoy": { "drainTimeoutSeconds": settings.drain_timeout_seconds },
+        "redis": { "type": settings.redis_type },
+        "rateLimiting": { "enabled": settings.rate_limiting },
+        "guardrails": settings.guardrails,
+    });
+    if let Some(otel) = &settings.otel_collector {
+        values["otelCollector"] = otel.clone();
+    }
+    values
 }
 
 /// Explicit flags win over the config file, field by field.
