@@ -6,7 +6,12 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use std::sync::Mutex;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 
 use common::{helm, kubeconfig_path};
 use serde_json::Value;
@@ -20,6 +25,60 @@ fn tare_install(flags: &[&str]) -> Output {
         .env("KUBECONFIG", kubeconfig_path())
         .output()
         .expect("run tare")
+}
+
+/// `tare install` with `input` on stdin (for `--image-pull-secret-stdin`).
+fn tare_install_with_stdin(flags: &[&str], input: &str) -> Output {
+    let identity = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/identity.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tare"))
+        .arg("install")
+        .arg(identity)
+        .args(flags)
+        .env("KUBECONFIG", kubeconfig_path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run tare");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// The registry credentials in a dockerconfigjson pull secret.
+fn pull_secret_auth(namespace: &str, registry: &str) -> String {
+    let out = Command::new(common::required_env("KUBECTL"))
+        .args([
+            "get",
+            "secret",
+            "tars-image-pull-secret",
+            "-n",
+            namespace,
+            "-o",
+            "json",
+        ])
+        .env("KUBECONFIG", kubeconfig_path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let secret: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(secret["type"], "kubernetes.io/dockerconfigjson");
+    let config = BASE64
+        .decode(secret["data"][".dockerconfigjson"].as_str().unwrap())
+        .unwrap();
+    let config: Value = serde_json::from_slice(&config).unwrap();
+    config["auths"][registry]["auth"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 fn succeeded(output: Output) -> String {
@@ -38,8 +97,12 @@ fn last_revision() -> Value {
     rows.last().cloned().unwrap()
 }
 
+/// Both tests own the data plane's cluster-wide objects: one at a time.
+static DATA_PLANE: Mutex<()> = Mutex::new(());
+
 #[test]
 fn the_install_lifecycle_from_crds_only_to_uninstall_as_helm_sees_it() {
+    let _one_at_a_time = DATA_PLANE.lock().unwrap_or_else(|e| e.into_inner());
     let stderr = succeeded(tare_install(&["--crds-only"]));
     assert!(stderr.contains("CRDs established"), "{stderr}");
 
@@ -99,14 +162,32 @@ fn the_install_lifecycle_from_crds_only_to_uninstall_as_helm_sees_it() {
         "an unchanged re-run writes no revision"
     );
 
-    succeeded(tare_install(&[
+    // A changed re-run, with a pull secret read from stdin for both namespaces.
+    let registry_flags = [
         "--serve-url",
         "https://proxy.acme.com",
         "--wait",
         "--ha=false",
         "--environment",
         "prod",
-    ]));
+        "--image-registry",
+        "registry.acme.test",
+        "--image-pull-secret-stdin",
+    ];
+    let stderr = succeeded(tare_install_with_stdin(
+        &registry_flags,
+        "robot:first-pass\n",
+    ));
+    assert!(
+        !stderr.contains("first-pass"),
+        "the password is never printed"
+    );
+    for namespace in ["tars-system", "tars-dataplane"] {
+        assert_eq!(
+            pull_secret_auth(namespace, "registry.acme.test"),
+            BASE64.encode("robot:first-pass")
+        );
+    }
     let second = last_revision();
     assert_eq!(
         second["revision"].as_u64(),
@@ -116,6 +197,17 @@ fn the_install_lifecycle_from_crds_only_to_uninstall_as_helm_sees_it() {
         second["description"], "Upgrade complete",
         "a changed re-run is an upgrade"
     );
+
+    succeeded(tare_install_with_stdin(
+        &registry_flags,
+        "robot:second-pass",
+    ));
+    assert_eq!(
+        pull_secret_auth("tars-dataplane", "registry.acme.test"),
+        BASE64.encode("robot:second-pass"),
+        "a re-run updates the pull secret"
+    );
+    assert_eq!(last_revision(), second, "only the pull secret changed");
 
     let rollback = Command::new(env!("CARGO_BIN_EXE_tare"))
         .args(["rollback", "--wait"])
@@ -167,4 +259,49 @@ fn the_install_lifecycle_from_crds_only_to_uninstall_as_helm_sees_it() {
         "helm finds no release after tare uninstall"
     );
     assert!(String::from_utf8_lossy(&history.stderr).contains("release: not found"));
+}
+
+#[test]
+fn after_crds_only_raw_helm_installs_the_exported_chart() {
+    let _one_at_a_time = DATA_PLANE.lock().unwrap_or_else(|e| e.into_inner());
+    succeeded(tare_install(&["--crds-only"]));
+    let scratch = tempfile::tempdir().unwrap();
+    let chart = scratch.path().join("serve-helm");
+    let export = Command::new(env!("CARGO_BIN_EXE_tare"))
+        .args(["chart", "export", chart.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(export.status.success());
+    let printed = tare_install(&[
+        "--serve-url",
+        "https://proxy.acme.com",
+        "--print-helm-values",
+    ]);
+    assert!(printed.status.success());
+    let values = scratch.path().join("values.yaml");
+    std::fs::write(&values, &printed.stdout).unwrap();
+
+    helm(
+        "HELM4",
+        &[
+            "install",
+            "tars",
+            chart.to_str().unwrap(),
+            "-n",
+            "tars-system",
+            "-f",
+            values.to_str().unwrap(),
+            "--skip-crds",
+            "--set",
+            "ai-gateway-crds.enabled=false",
+            "--wait",
+            "--timeout",
+            "2m",
+        ],
+    );
+    assert_eq!(last_revision()["status"], "deployed");
+    helm(
+        "HELM4",
+        &["uninstall", "tars", "-n", "tars-system", "--wait"],
+    );
 }

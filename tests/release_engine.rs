@@ -13,8 +13,11 @@ use k8s_openapi::api::core::v1::ConfigMap;
 use kube::{Api, Client};
 use serde_json::{Value, json};
 use tare::action::apply_release::Transition;
+use tare::action::chart_record::{chart_record, config_of};
 use tare::action::deploy::{DeployOptions, DeployRequest, Deployed, Operation, deploy};
+use tare::action::hooks::record_hook;
 use tare::action::rollback::{RollbackRequest, rollback};
+use tare::chart::RenderOptions;
 use tare::release::{ChartRecord, Metadata, SecretStore, Status};
 
 /// The smoke chart rendered by real helm: the manifest text helm itself stores.
@@ -388,4 +391,81 @@ fn the_oracles_are_configured() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&version.stdout).contains("v4.1.4"));
+}
+
+/// A release's hooks as helm stored them, without the run times.
+async fn stored_hooks(client: &Client, namespace: &str, name: &str) -> Vec<Value> {
+    let store = SecretStore::new(client.clone(), namespace);
+    let release = store.last(name).await.unwrap();
+    release
+        .hooks
+        .iter()
+        .map(|hook| {
+            let mut hook = serde_json::to_value(hook).unwrap();
+            let last_run = hook["last_run"].as_object_mut().unwrap();
+            for time in ["started_at", "completed_at"] {
+                if let Some(at) = last_run.remove(time) {
+                    last_run.insert(time.into(), json!(!at.as_str().unwrap().is_empty()));
+                }
+            }
+            hook
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn hooks_are_run_and_recorded_as_helm_records_them() {
+    let client = admin_client().await;
+    let ours = TestNamespace::create(&client, "hooks-tare").await;
+    let theirs = TestNamespace::create(&client, "hooks-helm").await;
+    let chart_dir = fixture("charts/records");
+    let chart = tare::chart::load(&chart_dir).unwrap();
+    let values = tare::yaml::node_from_json(&json!({}));
+    let options = RenderOptions {
+        release_name: "rec".into(),
+        namespace: ours.name.clone(),
+        revision: 1,
+        ..Default::default()
+    };
+    let rendered = tare::chart::render(&chart, &values, &options).unwrap();
+    let request = DeployRequest {
+        release: "rec".into(),
+        namespace: ours.name.clone(),
+        chart: chart_record(&chart),
+        config: config_of(&values),
+        manifest: rendered.manifest_text(false),
+        notes: rendered.notes.clone(),
+        hooks: rendered.hooks.iter().map(record_hook).collect(),
+    };
+    deploy(&client, request, &quick()).await.unwrap();
+    helm(
+        "HELM4",
+        &[
+            "install",
+            "rec",
+            chart_dir.to_str().unwrap(),
+            "-n",
+            &theirs.name,
+            "--wait",
+        ],
+    );
+
+    let hooks_of = |namespace: &str| {
+        String::from_utf8(helm("HELM4", &["get", "hooks", "rec", "-n", namespace]).stdout).unwrap()
+    };
+    assert_eq!(hooks_of(&ours.name), hooks_of(&theirs.name));
+    assert_eq!(
+        stored_hooks(&client, &ours.name, "rec").await,
+        stored_hooks(&client, &theirs.name, "rec").await,
+        "same hooks, same last_run phases"
+    );
+    let config_maps: Api<ConfigMap> = Api::namespaced(client.clone(), &ours.name);
+    assert!(
+        config_maps.get_opt("rec-hook").await.unwrap().is_some(),
+        "the post-install hook ran"
+    );
+
+    helm("HELM4", &["uninstall", "rec", "-n", &ours.name, "--wait"]);
+    ours.delete().await;
+    theirs.delete().await;
 }

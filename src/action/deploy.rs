@@ -8,13 +8,14 @@ use anyhow::{Context, Result, anyhow};
 use kube::Client;
 
 use super::apply_release::{Transition, check_adoption, remove, transition};
-use super::hooks::{HookRun, run_hooks};
+use super::hooks::run_hooks;
 use super::interrupt::unless_interrupted;
 use super::rollback::{RollbackRequest, rollback_locked};
 use crate::kube::{Applier, OperationLease, ReleaseOwner};
 use crate::manifest::parse_stream;
 use crate::release::{
-    APPLY_METHOD_SSA, ChartRecord, GoTime, Info, NotFound, Release, SecretStore, Status, Values,
+    APPLY_METHOD_SSA, ChartRecord, GoTime, Hook, Info, NotFound, Release, SecretStore, Status,
+    Values,
 };
 
 /// The field manager of release objects: Helm's own, so that `helm upgrade`
@@ -32,8 +33,8 @@ pub struct DeployRequest {
     /// The rendered non-hook manifests, as Helm stores them (`---`, `# Source:`, document).
     pub manifest: String,
     pub notes: String,
-    /// Hooks of the rendered chart (run, not stored: tare's records carry no hooks yet).
-    pub hooks: Vec<HookRun>,
+    /// Hooks of the rendered chart, as the record stores them.
+    pub hooks: Vec<Hook>,
 }
 
 #[derive(Debug, Clone)]
@@ -175,10 +176,11 @@ async fn deploy_locked(
         from_client_side: current.as_ref().is_some_and(|c| !c.server_side_applied()),
     };
     let event = operation.as_str();
+    let hooks = &mut record.hooks;
     let steps = async {
         run_hooks(
             &applier,
-            &request.hooks,
+            hooks,
             &format!("pre-{event}"),
             &request.namespace,
             options.timeout,
@@ -187,7 +189,7 @@ async fn deploy_locked(
         transition(&applier, &targets, &previous, owner, how).await?;
         run_hooks(
             &applier,
-            &request.hooks,
+            hooks,
             &format!("post-{event}"),
             &request.namespace,
             options.timeout,
@@ -403,6 +405,7 @@ fn new_record(
         chart: Some(request.chart.clone()),
         config: request.config.clone(),
         manifest: request.manifest.clone(),
+        hooks: request.hooks.clone(),
         apply_method: APPLY_METHOD_SSA.to_string(),
         info: Some(Info {
             first_deployed,

@@ -1,6 +1,9 @@
 //! Chart hooks, run as Helm runs them: per event, by weight then name; the
 //! previous run's object deleted first (`before-hook-creation`, the default);
 //! Jobs and Pods waited on; `hook-succeeded` / `hook-failed` deletions after.
+//! Each run is written into the hook's `last_run`, and the hooks are stored in
+//! the release record, so `helm get hooks`, `helm rollback` and `helm
+//! uninstall` see and run them as they would for a release helm made.
 
 use std::time::Duration;
 
@@ -8,37 +11,39 @@ use anyhow::{Context, Result, anyhow};
 
 use crate::kube::{Applier, wait_ready};
 use crate::manifest::{Manifest, parse_stream};
+use crate::release::{GoTime, Hook, HookExecution};
 
-/// One hook object and when it runs.
-#[derive(Debug, Clone)]
-pub struct HookRun {
-    pub events: Vec<String>,
-    pub weight: i64,
-    pub delete_policies: Vec<String>,
-    pub manifest: Manifest,
+/// `HookExecution.phase` values, as Helm writes them.
+const RUNNING: &str = "Running";
+const SUCCEEDED: &str = "Succeeded";
+const FAILED: &str = "Failed";
+
+/// A rendered chart's hook as the release record stores it (never run yet).
+pub fn record_hook(hook: &crate::chart::Hook) -> Hook {
+    Hook {
+        name: hook.name.clone(),
+        kind: hook.kind.clone(),
+        path: hook.source.clone(),
+        manifest: hook.content.clone(),
+        events: hook.events.clone(),
+        weight: hook.weight,
+        delete_policies: hook.delete_policies.clone(),
+        ..Default::default()
+    }
 }
 
-impl HookRun {
-    /// From a rendered chart's hook.
-    pub fn from_chart(hook: &crate::chart::Hook) -> Result<HookRun> {
-        let text = format!("---\n# Source: {}\n{}\n", hook.source, hook.content);
-        let manifest = parse_stream(&text)?
-            .into_iter()
-            .next()
-            .with_context(|| format!("hook {} is empty", hook.source))?;
-        Ok(HookRun {
-            events: hook.events.clone(),
-            weight: hook.weight,
-            delete_policies: hook.delete_policies.clone(),
-            manifest,
-        })
-    }
+/// A stored hook with its object parsed, ready to run.
+struct HookRun<'a> {
+    hook: &'a mut Hook,
+    manifest: Manifest,
+}
 
+impl HookRun<'_> {
     fn has_policy(&self, policy: &str) -> bool {
-        if self.delete_policies.is_empty() {
+        if self.hook.delete_policies.is_empty() {
             return policy == "before-hook-creation";
         }
-        self.delete_policies.iter().any(|p| p == policy)
+        self.hook.delete_policies.iter().any(|p| p == policy)
     }
 
     /// CRDs created by hooks are never deleted, as in Helm.
@@ -47,70 +52,82 @@ impl HookRun {
     }
 }
 
-/// Runs the hooks of `event` (e.g. `pre-install`).
+/// Runs the hooks of `event` (e.g. `pre-install`), recording each run.
 pub async fn run_hooks(
     applier: &Applier,
-    hooks: &[HookRun],
+    hooks: &mut [Hook],
     event: &str,
     namespace: &str,
     timeout: Duration,
 ) -> Result<()> {
-    let mut selected: Vec<&HookRun> = hooks
-        .iter()
+    let mut selected: Vec<HookRun> = hooks
+        .iter_mut()
         .filter(|h| h.events.iter().any(|e| e == event))
-        .collect();
+        .map(|hook| {
+            let text = format!("---\n# Source: {}\n{}\n", hook.path, hook.manifest);
+            let manifest = parse_stream(&text)?
+                .into_iter()
+                .next()
+                .with_context(|| format!("hook {} is empty", hook.path))?;
+            Ok(HookRun { hook, manifest })
+        })
+        .collect::<Result<_>>()?;
     selected.sort_by(|a, b| {
-        a.weight
-            .cmp(&b.weight)
+        a.hook
+            .weight
+            .cmp(&b.hook.weight)
             .then_with(|| a.manifest.name().cmp(b.manifest.name()))
     });
-    for (done, hook) in selected.iter().enumerate() {
-        if hook.has_policy("before-hook-creation") && hook.deletable() {
-            delete_and_wait_gone(applier, &hook.manifest, namespace, timeout).await?;
+    for done in 0..selected.len() {
+        let run = &mut selected[done];
+        if run.has_policy("before-hook-creation") && run.deletable() {
+            delete_and_wait_gone(applier, &run.manifest, namespace, timeout).await?;
         }
-        eprintln!("running {event} hook {}", hook.manifest.describe());
-        let outcome = run_one(applier, hook, namespace, timeout).await;
+        eprintln!("running {event} hook {}", run.manifest.describe());
+        run.hook.last_run = HookExecution {
+            started_at: Some(GoTime::now()),
+            phase: RUNNING.into(),
+            ..Default::default()
+        };
+        let outcome = run_one(applier, &run.manifest, namespace, timeout).await;
+        run.hook.last_run.completed_at = Some(GoTime::now());
+        run.hook.last_run.phase = if outcome.is_ok() { SUCCEEDED } else { FAILED }.into();
         if let Err(error) = outcome {
-            if hook.has_policy("hook-failed") && hook.deletable() {
-                applier.delete(&hook.manifest, namespace).await?;
+            let run = &selected[done];
+            if run.has_policy("hook-failed") && run.deletable() {
+                applier.delete(&run.manifest, namespace).await?;
             }
             for earlier in selected[..done]
                 .iter()
-                .filter(|h| h.has_policy("hook-succeeded") && h.deletable())
+                .filter(|r| r.has_policy("hook-succeeded") && r.deletable())
             {
                 applier.delete(&earlier.manifest, namespace).await?;
             }
             return Err(anyhow!(
                 "{event} hook {} failed: {error:#}",
-                hook.manifest.describe()
+                run.manifest.describe()
             ));
         }
     }
-    for hook in selected
+    for run in selected
         .iter()
         .rev()
-        .filter(|h| h.has_policy("hook-succeeded") && h.deletable())
+        .filter(|r| r.has_policy("hook-succeeded") && r.deletable())
     {
-        applier.delete(&hook.manifest, namespace).await?;
+        applier.delete(&run.manifest, namespace).await?;
     }
     Ok(())
 }
 
 async fn run_one(
     applier: &Applier,
-    hook: &HookRun,
+    manifest: &Manifest,
     namespace: &str,
     timeout: Duration,
 ) -> Result<()> {
-    applier.apply(&hook.manifest, namespace).await?;
-    if matches!(hook.manifest.kind(), "Job" | "Pod") {
-        wait_ready(
-            applier,
-            std::slice::from_ref(&hook.manifest),
-            namespace,
-            timeout,
-        )
-        .await?;
+    applier.apply(manifest, namespace).await?;
+    if matches!(manifest.kind(), "Job" | "Pod") {
+        wait_ready(applier, std::slice::from_ref(manifest), namespace, timeout).await?;
     }
     Ok(())
 }

@@ -1,12 +1,14 @@
 //! Roll a release back to an earlier revision, as `helm rollback` does: a new
 //! revision copied from the target, applied from its stored manifest (nothing
-//! is re-rendered), every other deployed revision superseded.
+//! is re-rendered) between the target's pre- and post-rollback hooks, every
+//! other deployed revision superseded.
 
 use anyhow::{Context, Result};
 use kube::Client;
 
 use super::apply_release::{Transition, transition};
 use super::deploy::{RELEASE_FIELD_MANAGER, history_of, settle_interrupted};
+use super::hooks::run_hooks;
 use super::interrupt::unless_interrupted;
 use crate::kube::{Applier, OperationLease, ReleaseOwner};
 use crate::manifest::parse_stream;
@@ -73,9 +75,14 @@ pub(crate) async fn rollback_locked(
         from_client_side: how.from_client_side || !current.server_side_applied(),
         ..how
     };
-    if let Err(error) =
-        unless_interrupted(transition(&applier, &targets, &previous, owner, how)).await
-    {
+    let namespace = request.namespace.as_str();
+    let hooks = &mut record.hooks;
+    let steps = async {
+        run_hooks(&applier, hooks, "pre-rollback", namespace, how.timeout).await?;
+        transition(&applier, &targets, &previous, owner, how).await?;
+        run_hooks(&applier, hooks, "post-rollback", namespace, how.timeout).await
+    };
+    if let Err(error) = unless_interrupted(steps).await {
         let description = format!("Rollback \"{name}\" failed: {error:#}");
         record.set_status(Status::Failed, description);
         store.update(&record).await?;

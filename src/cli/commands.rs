@@ -107,6 +107,10 @@ pub struct UninstallArgs {
     /// Wait until the deleted objects are gone.
     #[arg(long)]
     pub wait: bool,
+    /// Remove the finalizers of objects left terminating because their controller
+    /// went away with the release (implies --wait).
+    #[arg(long)]
+    pub clear_finalizers: bool,
     /// How long --wait may take (Go duration: 90s, 5m).
     #[arg(long, default_value = "5m", value_parser = crate::cli::parse_go_duration)]
     pub timeout: std::time::Duration,

@@ -109,6 +109,12 @@ pub struct InstallArgs {
     pub rate_limiting: bool,
     #[arg(long, hide = true, default_value = "5m", value_parser = parse_go_duration)]
     pub timeout: Duration,
+    /// Release revisions kept (older ones are pruned, never the deployed one); 0 keeps all.
+    #[arg(long, hide = true, default_value_t = 10)]
+    pub history_max: usize,
+    /// Adopt objects that exist without (or with other) Helm ownership instead of refusing.
+    #[arg(long, hide = true)]
+    pub take_ownership: bool,
     /// key=value node selector for guardrails pods (repeatable).
     #[arg(long, hide = true, value_name = "KEY=VALUE", value_parser = parse_key_value)]
     pub guardrails_node_selector: Vec<(String, String)>,

@@ -180,6 +180,7 @@ fn uninstall(args: &UninstallArgs) -> anyhow::Result<ExitCode> {
             keep_history: args.keep_history,
             wait: args.wait,
             timeout: args.timeout,
+            clear_finalizers: args.clear_finalizers,
         };
         crate::action::uninstall::uninstall(&client, &request).await
     })?;

@@ -83,6 +83,12 @@ pub struct UpgradeArgs {
     pub redis_type: RedisType,
     #[arg(long, hide = true)]
     pub no_rate_limiting: bool,
+    /// Release revisions kept (older ones are pruned, never the deployed one); 0 keeps all.
+    #[arg(long, hide = true, default_value_t = 10)]
+    pub history_max: usize,
+    /// Adopt objects that exist without (or with other) Helm ownership instead of refusing.
+    #[arg(long, hide = true)]
+    pub take_ownership: bool,
     /// Skip the cluster and permission checks (also TARE_SKIP_PREFLIGHT=1).
     #[arg(long, hide = true, env = "TARE_SKIP_PREFLIGHT", value_parser = clap::builder::BoolishValueParser::new(), action = ArgAction::SetTrue)]
     pub skip_preflight: bool,

@@ -152,6 +152,30 @@ impl Applier {
             .with_context(|| format!("reading {reference}"))
     }
 
+    /// Removes every finalizer of a live object, so that a deletion blocked on
+    /// a controller that is gone can finish.
+    pub async fn clear_finalizers(
+        &self,
+        manifest: &Manifest,
+        default_namespace: &str,
+    ) -> Result<()> {
+        let (api, reference) = self.locate(manifest, default_namespace).await?;
+        let patch = serde_json::json!({ "metadata": { "finalizers": null } });
+        match api
+            .patch(
+                &reference.name,
+                &PatchParams::default(),
+                &Patch::Merge(&patch),
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+            Err(error) => Err(describe_api_error(error, &reference))
+                .with_context(|| format!("clearing the finalizers of {reference}")),
+        }
+    }
+
     /// Deletes an object (background propagation); a missing one is fine.
     pub async fn delete(&self, manifest: &Manifest, default_namespace: &str) -> Result<()> {
         let (api, reference) = self.locate(manifest, default_namespace).await?;

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::action::chart_record::{chart_record, config_of};
 use crate::action::deploy::{DeployOptions, DeployRequest, Deployed, Operation, deploy};
-use crate::action::hooks::HookRun;
+use crate::action::hooks::record_hook;
 use crate::chart::{self, Chart, RenderOptions, Rendered};
 use crate::cli::InstallArgs;
 use crate::kube::{Access, Applier, connect, wait_ready};
@@ -41,6 +41,8 @@ pub struct ReleasePlan {
     pub wait: bool,
     pub timeout: Duration,
     pub atomic: bool,
+    pub history_max: usize,
+    pub take_ownership: bool,
 }
 
 impl ReleasePlan {
@@ -52,6 +54,8 @@ impl ReleasePlan {
             wait: args.wait,
             timeout: args.timeout,
             atomic: true,
+            history_max: args.history_max,
+            take_ownership: args.take_ownership,
         }
     }
 }
@@ -138,18 +142,14 @@ pub async fn deploy_release(
         config: config_of(&user_values),
         manifest: rendered.manifest_text(false),
         notes: rendered.notes.clone(),
-        hooks: rendered
-            .hooks
-            .iter()
-            .map(HookRun::from_chart)
-            .collect::<Result<_>>()?,
+        hooks: rendered.hooks.iter().map(record_hook).collect(),
     };
     let deploy_options = DeployOptions {
         wait: plan.wait,
         timeout: plan.timeout,
         atomic: plan.atomic,
-        take_ownership: false,
-        history_max: 10,
+        take_ownership: plan.take_ownership,
+        history_max: plan.history_max,
     };
     eprintln!(
         "Deploying the release{}...",

@@ -85,6 +85,8 @@ async fn upgrade(args: &UpgradeArgs, identity: &Identity) -> Result<ExitCode> {
         wait: true,
         timeout: args.timeout,
         atomic: !args.no_atomic,
+        history_max: args.history_max,
+        take_ownership: args.take_ownership,
     };
     let chart = load_chart(plan.chart_path.as_deref())?;
     match &plan.chart_path {
