@@ -103,6 +103,7 @@ static DATA_PLANE: Mutex<()> = Mutex::new(());
 #[test]
 fn the_install_lifecycle_from_crds_only_to_uninstall_as_helm_sees_it() {
     let _one_at_a_time = DATA_PLANE.lock().unwrap_or_else(|e| e.into_inner());
+    common::without_data_plane_release();
     let stderr = succeeded(tare_install(&["--crds-only"]));
     assert!(stderr.contains("CRDs established"), "{stderr}");
 
@@ -264,6 +265,7 @@ fn the_install_lifecycle_from_crds_only_to_uninstall_as_helm_sees_it() {
 #[test]
 fn after_crds_only_raw_helm_installs_the_exported_chart() {
     let _one_at_a_time = DATA_PLANE.lock().unwrap_or_else(|e| e.into_inner());
+    common::without_data_plane_release();
     succeeded(tare_install(&["--crds-only"]));
     let scratch = tempfile::tempdir().unwrap();
     let chart = scratch.path().join("serve-helm");

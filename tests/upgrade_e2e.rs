@@ -110,6 +110,7 @@ fn delete_crd(name: &str) {
 
 #[test]
 fn an_upgrade_carries_values_forward_upserts_crds_and_rolls_back_a_broken_image() {
+    common::without_data_plane_release();
     let stderr = refused("upgrade without a release", tare(&["upgrade", IDENTITY]));
     assert!(
         stderr.contains("no release \"tars\" in namespace tars-system")

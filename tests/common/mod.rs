@@ -159,3 +159,18 @@ pub fn fixture(path: &str) -> PathBuf {
         .join("fixtures")
         .join(path)
 }
+
+/// Starts a data-plane test from a cluster without the `tars` release (a
+/// previous failed run or `scripts/demo` may have left one).
+pub fn without_data_plane_release() {
+    let output = Command::new(env!("CARGO_BIN_EXE_tare"))
+        .args(["uninstall", "--wait"])
+        .env("KUBECONFIG", kubeconfig_path())
+        .output()
+        .expect("run tare uninstall");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() || stderr.contains("no release named"),
+        "cannot remove a leftover tars release:\n{stderr}"
+    );
+}
