@@ -1,7 +1,9 @@
 //! One operation at a time per release: a Lease held while tare changes a
 //! release and renewed in the background. A Lease whose holder stopped renewing
-//! (killed with -9, machine gone) expires, so the next command can proceed.
+//! (killed with -9, machine gone) expires, so the next command can proceed; on
+//! the same machine a dead holder is recognised at once.
 
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -99,11 +101,12 @@ async fn take_over_if_expired(api: &Api<Lease>, name: &str, holder: &str) -> Res
         .map(|t| t.0)
         .unwrap_or(Timestamp::UNIX_EPOCH);
     let duration = Duration::from_secs(spec.lease_duration_seconds.unwrap_or(15).max(0) as u64);
-    if Timestamp::now() < renewed + duration {
-        let other = spec.holder_identity.unwrap_or_default();
+    let other = spec.holder_identity.unwrap_or_default();
+    if Timestamp::now() < renewed + duration && !died_on_this_machine(&other) {
+        // The holder is `operation/host/pid`, and operations may contain '/'.
         let what = other
-            .split('/')
-            .next()
+            .rsplitn(3, '/')
+            .nth(2)
             .unwrap_or("install/upgrade/rollback");
         bail!(
             "another operation ({what}) is in progress on this release (held by {other}); wait for it to finish, or retry in {}s if it died",
@@ -140,6 +143,19 @@ async fn renew_forever(api: Api<Lease>, name: String) {
             )
             .await;
     }
+}
+
+/// A holder `operation/host/pid` on this very machine whose process is gone
+/// (killed, crashed) cannot renew: no need to wait for its Lease to expire.
+fn died_on_this_machine(holder: &str) -> bool {
+    let mut parts = holder.rsplitn(3, '/');
+    let (Some(pid), Some(host)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    host == hostname()
+        && pid.parse::<u32>().is_ok_and(|pid| {
+            pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists()
+        })
 }
 
 fn hostname() -> String {
