@@ -1,6 +1,7 @@
 //! The cluster half of `tare install`: CRDs (tare's, outside the release),
 //! namespaces and Secrets, then the release itself through the release engine.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -8,7 +9,9 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use k8s_openapi::kube_aggregator::pkg::apis::apiregistration::v1::APIService;
+use kube::api::ListParams;
 use kube::{Api, Client};
 use serde_json::{Value, json};
 
@@ -17,7 +20,7 @@ use crate::action::deploy::{DeployOptions, DeployRequest, Deployed, Operation, d
 use crate::action::hooks::record_hook;
 use crate::chart::{self, Chart, RenderOptions, Rendered};
 use crate::cli::InstallArgs;
-use crate::kube::{Access, Applier, connect, wait_ready};
+use crate::kube::{Access, Applier, Readiness, connect, readiness, wait_ready};
 use crate::manifest::{Manifest, parse_stream};
 use crate::release::{NotFound, SecretStore, Status};
 use crate::yaml::node_from_json;
@@ -240,14 +243,41 @@ pub async fn upsert_crds(
     plan: &ReleasePlan,
 ) -> Result<CrdCounts> {
     let namespace = plan.system_namespace.as_str();
-    let outcomes: Vec<CrdOutcome> = stream::iter(crds)
-        .map(|crd| upsert_crd(applier, crd, namespace))
-        .buffer_unordered(8)
+    // One metadata-only list instead of a GET per CRD.
+    let existing: HashMap<String, Option<String>> =
+        Api::<CustomResourceDefinition>::all(applier.client().clone())
+            .list_metadata(&ListParams::default())
+            .await
+            .context("listing the cluster's CRDs")?
+            .items
+            .into_iter()
+            .filter_map(|crd| Some((crd.metadata.name?, crd.metadata.resource_version)))
+            .collect();
+    let applied: Vec<(CrdOutcome, bool)> = stream::iter(crds)
+        .map(|crd| async {
+            let after = applier.apply(crd, namespace).await?;
+            let outcome = match existing.get(crd.name()) {
+                None => CrdOutcome::Created,
+                Some(before) if *before == after.metadata.resource_version => CrdOutcome::Skipped,
+                Some(_) => CrdOutcome::Updated,
+            };
+            let established =
+                readiness("CustomResourceDefinition", &after.data) == Readiness::Ready;
+            anyhow::Ok((outcome, established))
+        })
+        .buffered(8)
         .try_collect()
         .await?;
-    wait_ready(applier, crds, namespace, plan.timeout).await?;
+    // Only CRDs the apply did not already return Established are waited on.
+    let pending: Vec<Manifest> = crds
+        .iter()
+        .zip(&applied)
+        .filter(|(_, (_, established))| !established)
+        .map(|(crd, _)| crd.clone())
+        .collect();
+    wait_ready(applier, &pending, namespace, plan.timeout).await?;
     let mut counts = CrdCounts::default();
-    for outcome in outcomes {
+    for (outcome, _) in applied {
         match outcome {
             CrdOutcome::Created => counts.created += 1,
             CrdOutcome::Updated => counts.updated += 1,
@@ -261,18 +291,6 @@ enum CrdOutcome {
     Created,
     Updated,
     Skipped,
-}
-
-async fn upsert_crd(applier: &Applier, crd: &Manifest, namespace: &str) -> Result<CrdOutcome> {
-    let before = applier.get(crd, namespace).await?;
-    let after = applier.apply(crd, namespace).await?;
-    Ok(match before {
-        None => CrdOutcome::Created,
-        Some(before) if before.metadata.resource_version == after.metadata.resource_version => {
-            CrdOutcome::Skipped
-        }
-        Some(_) => CrdOutcome::Updated,
-    })
 }
 
 async fn apply_resources(applier: &Applier, resources: &[Value], namespace: &str) -> Result<()> {
