@@ -5,6 +5,7 @@
 //! 2 for a usage error (bad flags or combinations), 1 for anything that failed.
 
 mod commands;
+mod doctor;
 mod duration;
 mod install;
 mod template;
@@ -16,9 +17,10 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 pub use commands::{
-    ChartCommand, ChartExportArgs, DoctorArgs, GetCommand, GetValuesArgs, HistoryArgs,
-    ReleaseTarget, RollbackArgs, StatusArgs, UninstallArgs, UpgradeArgs,
+    ChartCommand, ChartExportArgs, GetCommand, GetValuesArgs, HistoryArgs, ReleaseTarget,
+    RollbackArgs, StatusArgs, UninstallArgs, UpgradeArgs,
 };
+pub use doctor::{DoctorArgs, DoctorCommand, ForwardEventsArgs};
 pub use duration::parse_go_duration;
 pub use install::{DEFAULT_PULL_SECRET_NAME, DeploymentMode, InstallArgs, RedisType};
 pub use template::TemplateArgs;
@@ -130,6 +132,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Rollback(args) => rollback(&args),
         Command::Uninstall(args) => uninstall(&args),
+        Command::Doctor(args) => doctor::run(&args),
         other => {
             eprintln!("tare {}: not implemented yet", other.name());
             Ok(ExitCode::from(EXIT_USAGE))

@@ -95,7 +95,10 @@ async fn install_async(args: &InstallArgs, inputs: ClusterInputs) -> Result<Exit
             ""
         }
     );
-    let deployed = deploy(&client, request, &deploy_options).await?;
+    let outcome = deploy(&client, request, &deploy_options).await;
+    let release = &args.release_name;
+    crate::events::record_deploy(&client, &args.system_namespace, release, revision - 1).await;
+    let deployed = outcome?;
     let verb = match (deployed.operation, deployed.unchanged) {
         (_, true) => "is up to date (nothing changed; its objects were re-applied)",
         (Operation::Install, false) => "installed",
