@@ -343,3 +343,87 @@ async fn raw_helm_upgrade_and_rollback_are_reported_by_the_poller() {
     );
     delete_with_dataplane(namespace).await;
 }
+
+/// A chart with one Deployment whose image comes from the values.
+fn deployment_chart(dir: &std::path::Path) {
+    std::fs::create_dir_all(dir.join("templates")).unwrap();
+    std::fs::write(
+        dir.join("Chart.yaml"),
+        "apiVersion: v2\nname: rollout\nversion: 1.2.3\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("values.yaml"), "image: registry.example/app:1\n").unwrap();
+    std::fs::write(
+        dir.join("templates/deployment.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  \
+         progressDeadlineSeconds: 2\n  selector:\n    matchLabels: {app: rollout}\n  template:\n    \
+         metadata:\n      labels: {app: rollout}\n    spec:\n      containers:\n        \
+         - name: app\n          image: {{ .Values.image }}\n",
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_failed_atomic_upgrade_leaves_a_failed_upgrade_and_a_rollback_event() {
+    let mp = MpServer::start();
+    let client = admin_client().await;
+    let namespace = TestNamespace::create(&client, "mp-atomic").await;
+    let release = unique("atomic");
+    let chart = tempfile::tempdir().unwrap();
+    deployment_chart(chart.path());
+    let broken = chart.path().join("broken.yaml");
+    std::fs::write(&broken, "image: registry.example/app:broken\n").unwrap();
+    let identity = mp.identity_file();
+    let dataplane = format!("{}-dp", namespace.name);
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "install",
+            identity.to_str().unwrap(),
+            "--chart-path",
+            chart.path().to_str().unwrap(),
+            "--release-name",
+            &release,
+            "--system-namespace",
+            &namespace.name,
+            "--dataplane-namespace",
+            &dataplane,
+            "--ha=false",
+            "--wait",
+            "--timeout",
+            "20s",
+        ];
+        args.extend_from_slice(extra);
+        mp.tare(&args)
+    };
+
+    let output = run(&[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = run(&["--helm-values", broken.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("has been rolled back"),
+        "{}",
+        stderr(&output)
+    );
+
+    let events = events(&namespace.name).await;
+    let failed = &events[&format!("install-event-{release}-v2-upgrade")];
+    assert_eq!(failed["status"], "failed");
+    assert_eq!(failed["operator"], "alice@example.test");
+    assert!(!failed["error_summary"].is_empty(), "{failed:?}");
+    let rollback = &events[&format!("install-event-{release}-v3-rollback")];
+    assert_eq!(rollback["status"], "success");
+    assert_eq!(
+        rollback["operator"], "",
+        "the automatic rollback is nobody's doing"
+    );
+    assert_eq!(
+        (
+            rollback["from_version"].as_str(),
+            rollback["to_version"].as_str()
+        ),
+        ("1.2.3", "1.2.3")
+    );
+    assert_eq!(events.len(), 3, "{events:?}");
+    delete_with_dataplane(namespace).await;
+}
