@@ -142,11 +142,15 @@ async fn release_summary(cluster: &Cluster, name: &str) -> Value {
 }
 
 async fn forward_events(args: &ForwardEventsArgs) -> Result<ExitCode> {
+    let local = match (&args.identity_dir, &args.identity_file) {
+        (Some(dir), _) => Some(crate::mp::identity_from_dir(dir)?),
+        (None, Some(file)) => Some(Identity::load(file)?),
+        (None, None) => None,
+    };
     let client = crate::kube::connect(&args.cluster).await?;
-    let identity = match (&args.identity_dir, &args.identity_file) {
-        (Some(dir), _) => crate::mp::identity_from_dir(dir)?,
-        (None, Some(file)) => Identity::load(file)?,
-        (None, None) => crate::mp::identity_from_cluster(&client, &args.system_namespace).await?,
+    let identity = match local {
+        Some(identity) => identity,
+        None => crate::mp::identity_from_cluster(&client, &args.system_namespace).await?,
     };
     let forwarded =
         crate::doctor::forward_events(&client, &args.system_namespace, &args.release, &identity)
@@ -160,4 +164,55 @@ async fn forward_events(args: &ForwardEventsArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    /// The chart's tare-doctor CronJob runs exactly this command line.
+    #[test]
+    fn the_chart_cronjob_command_line_parses() {
+        let cronjob = include_str!("../../chart/templates/doctor/cronjob.yaml");
+        let mut line = vec!["tare", "doctor", "forward-events"];
+        let flags = [
+            "--release={{ .Release.Name }}",
+            "--system-namespace={{ include \"tars.systemNamespace\" . }}",
+            "--dataplane-namespace={{ include \"tars.dataplaneNamespace\" . }}",
+            "--identity-dir=/var/run/tars/identity",
+        ];
+        for flag in flags {
+            assert!(cronjob.contains(&format!("- {flag}")), "{flag}");
+            line.push(flag);
+        }
+        assert!(
+            cronjob.contains("- tare\n                - doctor\n                - forward-events")
+        );
+        let cli = Cli::try_parse_from(line).unwrap();
+        let Command::Doctor(args) = cli.command else {
+            panic!("not doctor")
+        };
+        let Some(DoctorCommand::ForwardEvents(forward)) = args.command else {
+            panic!("not forward-events")
+        };
+        assert_eq!(
+            forward.identity_dir,
+            Some(PathBuf::from("/var/run/tars/identity"))
+        );
+    }
+
+    #[test]
+    fn doctor_needs_an_identity_file_unless_forwarding_events() {
+        assert!(Cli::try_parse_from(["tare", "doctor"]).is_err());
+        assert!(Cli::try_parse_from(["tare", "doctor", "forward-events"]).is_ok());
+        let cli = Cli::try_parse_from(["tare", "doctor", "id.json", "-o", "json"]).unwrap();
+        let Command::Doctor(args) = cli.command else {
+            panic!("not doctor")
+        };
+        assert_eq!(args.identity_file, Some(PathBuf::from("id.json")));
+        assert_eq!(args.output, ReportFormat::Json);
+    }
 }

@@ -191,3 +191,37 @@ fn trust_roots(ca_file: Option<&Path>) -> Result<RootCertStore> {
     }
     Ok(roots)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_reply_summary_quotes_the_servers_message() {
+        let reply = Reply {
+            status: 403,
+            body: json!({ "code": "permission_denied", "message": "read-only workspace" }),
+        };
+        assert_eq!(reply.summary(), "HTTP 403 Forbidden: read-only workspace");
+        let bare = Reply {
+            status: 502,
+            body: Value::Null,
+        };
+        assert_eq!(bare.summary(), "HTTP 502 Bad Gateway");
+    }
+
+    #[test]
+    fn a_ca_file_without_certificates_is_refused_rather_than_ignored() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), "not a certificate\n").unwrap();
+        let error = ManagementPlane::new("https://mp", "t", Some(file.path()))
+            .err()
+            .unwrap();
+        assert!(
+            format!("{error:#}").contains("holds no certificate"),
+            "{error:#}"
+        );
+    }
+}

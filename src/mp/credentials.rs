@@ -77,3 +77,39 @@ pub async fn identity_from_cluster(client: &kube::Client, namespace: &str) -> Re
     );
     identity_from_fields(&fields).with_context(|| format!("identity in {where_}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOKEN: &str = "eyJhbGciOiJub25lIn0.eyJleHAiOjQxMDI0NDQ4MDB9.c2ln";
+
+    #[test]
+    fn the_mounted_identity_reads_one_file_per_key() {
+        let dir = tempfile::tempdir().unwrap();
+        for (key, value) in [
+            ("token", TOKEN),
+            ("credential-type", "dataplane-credential"),
+            ("credential-id", "ignored"),
+            ("workspace-id", "ws-7\n"),
+            ("customer", "acme"),
+            ("management-plane-url", "https://mp.example.test"),
+        ] {
+            std::fs::write(dir.path().join(key), value).unwrap();
+        }
+        let identity = identity_from_dir(dir.path()).unwrap();
+        assert_eq!(identity.workspace_id, "ws-7");
+        assert_eq!(identity.token(), TOKEN);
+    }
+
+    #[test]
+    fn a_missing_mounted_key_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = format!("{:#}", identity_from_dir(dir.path()).unwrap_err());
+        assert!(
+            error.starts_with("cannot read the mounted identity "),
+            "{error}"
+        );
+        assert!(error.contains("/token"), "{error}");
+    }
+}
