@@ -4,21 +4,21 @@
 //! `tars-system`, and these steps run in order in one test.
 
 mod common;
+mod mp_server;
 
 use std::process::{Command, Output};
 
 use common::{helm, kubeconfig_path};
+use mp_server::MpServer;
 use serde_json::Value;
 
-fn tare_install(flags: &[&str]) -> Output {
-    let identity = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/identity.json");
-    Command::new(env!("CARGO_BIN_EXE_tare"))
-        .arg("install")
-        .arg(identity)
-        .args(flags)
-        .env("KUBECONFIG", kubeconfig_path())
-        .output()
-        .expect("run tare")
+/// `tare install` with the fixture identity pointing at `mp`, with which
+/// `--serve-url` registers the URL.
+fn tare_install(mp: &MpServer, flags: &[&str]) -> Output {
+    let identity = mp.identity_file();
+    let mut args = vec!["install", identity.to_str().unwrap()];
+    args.extend_from_slice(flags);
+    mp.tare(&args)
 }
 
 fn succeeded(output: Output) -> String {
@@ -39,15 +39,19 @@ fn last_revision() -> Value {
 
 #[test]
 fn the_install_lifecycle_from_crds_only_to_uninstall_as_helm_sees_it() {
-    let stderr = succeeded(tare_install(&["--crds-only"]));
+    let mp = MpServer::start();
+    let stderr = succeeded(tare_install(&mp, &["--crds-only"]));
     assert!(stderr.contains("CRDs established"), "{stderr}");
 
-    let stderr = succeeded(tare_install(&[
-        "--serve-url",
-        "https://proxy.acme.com",
-        "--wait",
-        "--ha=false",
-    ]));
+    let stderr = succeeded(tare_install(
+        &mp,
+        &[
+            "--serve-url",
+            "https://proxy.acme.com",
+            "--wait",
+            "--ha=false",
+        ],
+    ));
     assert!(stderr.contains("Installation complete."), "{stderr}");
     let first = last_revision();
     assert_eq!(first["status"], "deployed");
@@ -77,12 +81,15 @@ fn the_install_lifecycle_from_crds_only_to_uninstall_as_helm_sees_it() {
         "no secret in the values"
     );
 
-    let stderr = succeeded(tare_install(&[
-        "--serve-url",
-        "https://proxy.acme.com",
-        "--wait",
-        "--ha=false",
-    ]));
+    let stderr = succeeded(tare_install(
+        &mp,
+        &[
+            "--serve-url",
+            "https://proxy.acme.com",
+            "--wait",
+            "--ha=false",
+        ],
+    ));
     assert!(stderr.contains("is up to date"), "{stderr}");
     assert_eq!(
         last_revision(),
@@ -90,15 +97,24 @@ fn the_install_lifecycle_from_crds_only_to_uninstall_as_helm_sees_it() {
         "an unchanged re-run writes no revision"
     );
 
-    succeeded(tare_install(&[
-        "--serve-url",
-        "https://proxy.acme.com",
-        "--wait",
-        "--ha=false",
-        "--environment",
-        "prod",
-    ]));
+    succeeded(tare_install(
+        &mp,
+        &[
+            "--serve-url",
+            "https://proxy.acme.com",
+            "--wait",
+            "--ha=false",
+            "--environment",
+            "prod",
+        ],
+    ));
     let second = last_revision();
+    let registrations = mp.calls_to("/configurator.v1.ConfiguratorService/SetDataplaneURL");
+    assert_eq!(
+        registrations.len(),
+        3,
+        "each --serve-url install registers the URL"
+    );
     assert_eq!(
         second["revision"].as_u64(),
         first["revision"].as_u64().map(|r| r + 1)

@@ -89,6 +89,21 @@ async fn events(namespace: &str) -> BTreeMap<String, BTreeMap<String, String>> {
         .collect()
 }
 
+/// The event data of `namespace`, keyed `<release> v<revision> <operation>`.
+async fn events_by_revision(namespace: &str) -> BTreeMap<String, BTreeMap<String, String>> {
+    events(namespace)
+        .await
+        .into_values()
+        .map(|data| {
+            let key = format!(
+                "{} v{} {}",
+                data["release"], data["helm_revision"], data["operation"]
+            );
+            (key, data)
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn serve_url_is_registered_for_the_identitys_workspace() {
     let mp = MpServer::start();
@@ -189,8 +204,8 @@ async fn install_and_upgrade_each_leave_an_event_configmap() {
     let output = install(&mp, &release, &namespace.name, &["--environment", "prod"]);
     assert!(output.status.success(), "{}", stderr(&output));
 
-    let events = events(&namespace.name).await;
-    let installed = &events[&format!("install-event-{release}-v1-install")];
+    let events = events_by_revision(&namespace.name).await;
+    let installed = &events[&format!("{release} v1 install")];
     assert_eq!(installed["operation"], "install");
     assert_eq!(installed["status"], "success");
     assert_eq!(installed["helm_revision"], "1");
@@ -200,7 +215,7 @@ async fn install_and_upgrade_each_leave_an_event_configmap() {
     assert_eq!(installed["source"], "tare-cli");
     assert_eq!(installed["tare_version"], env!("CARGO_PKG_VERSION"));
     assert!(installed["time"].ends_with('Z'), "{installed:?}");
-    let upgraded = &events[&format!("install-event-{release}-v2-upgrade")];
+    let upgraded = &events[&format!("{release} v2 upgrade")];
     assert_eq!(upgraded["operation"], "upgrade");
     assert_eq!(upgraded["helm_revision"], "2");
     assert_eq!(
@@ -406,12 +421,12 @@ async fn a_failed_atomic_upgrade_leaves_a_failed_upgrade_and_a_rollback_event() 
         stderr(&output)
     );
 
-    let events = events(&namespace.name).await;
-    let failed = &events[&format!("install-event-{release}-v2-upgrade")];
+    let events = events_by_revision(&namespace.name).await;
+    let failed = &events[&format!("{release} v2 upgrade")];
     assert_eq!(failed["status"], "failed");
     assert_eq!(failed["operator"], "alice@example.test");
     assert!(!failed["error_summary"].is_empty(), "{failed:?}");
-    let rollback = &events[&format!("install-event-{release}-v3-rollback")];
+    let rollback = &events[&format!("{release} v3 rollback")];
     assert_eq!(rollback["status"], "success");
     assert_eq!(
         rollback["operator"], "",

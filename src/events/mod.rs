@@ -43,7 +43,13 @@ async fn record(client: &Client, namespace: &str, release: &str, previous: u32) 
         Err(error) if error.downcast_ref::<NotFound>().is_some() => return Ok(()),
         Err(error) => return Err(error),
     };
-    let new: Vec<&Release> = history.iter().filter(|r| r.version > previous).collect();
+    // A revision left pending (tare was interrupted) is the poller's to
+    // report once it has settled.
+    let new: Vec<&Release> = history
+        .iter()
+        .filter(|r| r.version > previous)
+        .take_while(|r| !r.status().is_pending())
+        .collect();
     let outbox = Outbox::new(client, namespace);
     report(&outbox, &history, &new, Source::Cli, &operator()).await
 }

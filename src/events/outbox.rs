@@ -9,6 +9,7 @@ use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 use super::event::InstallEvent;
 
@@ -31,12 +32,20 @@ impl Outbox {
         }
     }
 
-    /// Writes the event; one that is already there (same release, revision
-    /// and operation) is left as it is.
+    /// Writes the event; one that is already there (same release, revision,
+    /// operation and time) is left as it is. The time keeps a reinstalled
+    /// release's revision 1 apart from an undelivered event of the old one.
     pub async fn put(&self, event: &InstallEvent) -> Result<()> {
+        let time_digest = Sha256::digest(event.time.as_bytes());
         let name = format!(
-            "install-event-{}-v{}-{}",
-            event.release, event.helm_revision, event.operation
+            "install-event-{}-v{}-{}-{:02x}{:02x}{:02x}{:02x}",
+            event.release,
+            event.helm_revision,
+            event.operation,
+            time_digest[0],
+            time_digest[1],
+            time_digest[2],
+            time_digest[3]
         );
         let config_map: ConfigMap = serde_json::from_value(json!({
             "metadata": {

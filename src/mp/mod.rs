@@ -39,35 +39,39 @@ pub enum Delivery {
 }
 
 /// Registers the data plane's customer-facing URL for the identity's
-/// workspace (`tare install --serve-url`). Runs before anything is applied,
-/// so a failure leaves the cluster untouched.
+/// workspace (`tare install --serve-url`), on a runtime of its own. Runs
+/// before anything is applied, so a failure leaves the cluster untouched.
 pub fn register_dataplane_url(identity: &Identity, url: &str) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(async {
-        let mp = ManagementPlane::for_identity(identity)?;
-        eprintln!(
-            "Registering {url} with the management plane for workspace {}...",
-            identity.workspace_id
+    runtime.block_on(set_dataplane_url(identity, url))
+}
+
+/// `ConfiguratorService.SetDataplaneURL` for the identity's workspace, with
+/// progress on stderr and a one-line error.
+pub async fn set_dataplane_url(identity: &Identity, url: &str) -> Result<()> {
+    let mp = ManagementPlane::for_identity(identity)?;
+    eprintln!(
+        "Registering {url} with the management plane for workspace {}...",
+        identity.workspace_id
+    );
+    let body = json!({ "workspaceId": identity.workspace_id, "url": url });
+    let reply = mp.post(SET_DATAPLANE_URL, &body).await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot register --serve-url with the management plane {}: {e:#}; nothing was installed",
+            mp.base_url()
+        )
+    })?;
+    if !reply.is_success() {
+        bail!(
+            "the management plane {} refused --serve-url {url} ({}); nothing was installed",
+            mp.base_url(),
+            reply.summary()
         );
-        let body = json!({ "workspaceId": identity.workspace_id, "url": url });
-        let reply = mp.post(SET_DATAPLANE_URL, &body).await.map_err(|e| {
-            anyhow::anyhow!(
-                "cannot register --serve-url with the management plane {}: {e:#}; nothing was installed",
-                mp.base_url()
-            )
-        })?;
-        if !reply.is_success() {
-            bail!(
-                "the management plane {} refused --serve-url {url} ({}); nothing was installed",
-                mp.base_url(),
-                reply.summary()
-            );
-        }
-        eprintln!("Data plane URL registered");
-        Ok(())
-    })
+    }
+    eprintln!("Data plane URL registered");
+    Ok(())
 }
 
 /// Forwards one install event.
