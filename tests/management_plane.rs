@@ -6,8 +6,9 @@ mod common;
 mod mp_server;
 
 use std::collections::BTreeMap;
-use std::process::Output;
+use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 
 use common::{TestNamespace, admin_client, helm};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
@@ -105,16 +106,28 @@ async fn events_by_revision(namespace: &str) -> BTreeMap<String, BTreeMap<String
 }
 
 #[tokio::test]
-async fn serve_url_is_registered_for_the_identitys_workspace() {
+async fn serve_url_is_registered_for_the_identitys_workspace_before_anything_is_applied() {
     let mp = MpServer::start();
-    let client = admin_client().await;
-    let namespace = TestNamespace::create(&client, "mp-serve-url").await;
+    // tare creates this namespace, so its absence at call time shows that the
+    // registration came first.
+    let namespace = unique("mp-serve-url");
+    let seen_namespace = Arc::new(Mutex::new(None));
+    let (watched, seen) = (namespace.clone(), seen_namespace.clone());
+    mp.answer_with(move |_| {
+        let lookup = Command::new(common::required_env("KUBECTL"))
+            .args(["get", "namespace", &watched])
+            .env("KUBECONFIG", common::kubeconfig_path())
+            .output()
+            .unwrap();
+        *seen.lock().unwrap() = Some(lookup.status.success());
+        (200, json!({}))
+    });
     let release = unique("serveurl");
 
     let output = install(
         &mp,
         &release,
-        &namespace.name,
+        &namespace,
         &["--serve-url", "https://proxy.acme.test"],
     );
     assert!(output.status.success(), "{}", stderr(&output));
@@ -126,11 +139,19 @@ async fn serve_url_is_registered_for_the_identitys_workspace() {
         json!({ "workspaceId": "ws-demo-0001", "url": "https://proxy.acme.test" })
     );
     assert_eq!(calls[0].authorization, format!("Bearer {}", mp.token()));
+    assert_eq!(
+        *seen_namespace.lock().unwrap(),
+        Some(false),
+        "the system namespace did not exist yet when the URL was registered"
+    );
     assert!(
         !stderr(&output).contains(&mp.token()),
         "the token is never printed"
     );
-    delete_with_dataplane(namespace).await;
+    let namespaces: Api<Namespace> = Api::all(admin_client().await);
+    for name in [namespace.clone(), format!("{namespace}-dp")] {
+        namespaces.delete(&name, &Default::default()).await.unwrap();
+    }
 }
 
 #[tokio::test]
