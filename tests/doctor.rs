@@ -209,6 +209,19 @@ impl DataPlane {
                 },
             }), None)
             .await;
+        plane
+            .put(
+                json!({
+                    "apiVersion": "aigateway.envoyproxy.io/v1alpha1", "kind": "AIServiceBackend",
+                    "metadata": { "name": "openai", "namespace": dp },
+                    "spec": {
+                        "schema": { "name": "OpenAI" },
+                        "backendRef": { "name": "openai", "kind": "Backend", "group": "gateway.envoyproxy.io" },
+                    },
+                }),
+                Some(json!({ "conditions": [condition("Accepted", "True")] })),
+            )
+            .await;
         plane.wait_for_rollouts().await;
         plane
     }
@@ -297,6 +310,10 @@ async fn a_healthy_data_plane_passes_every_check_and_the_bundle_is_accepted() {
     assert_eq!(checks.len(), 23, "{stdout}");
     assert!(checks.iter().all(|l| l.contains(": OK (")), "{stdout}");
     assert!(stdout.contains("- Egress EnvoyProxy image uses envoy-tars: OK (image registry.example/tare/envoy-tars:1.0.0)"), "{stdout}");
+    assert!(
+        stdout.contains("- AIServiceBackend acceptance: OK (1 AIServiceBackend ok)\n"),
+        "{stdout}"
+    );
     assert!(
         stdout.ends_with("Status: OK\n0 errors, 0 warnings\n"),
         "{stdout}"

@@ -27,7 +27,7 @@ fn conditions(object: &Value) -> Vec<&Value> {
 /// (Warning where a controller should have written it by now).
 pub fn judge(object: &Value, required: &[&str], missing: Health) -> (Health, String) {
     let found = conditions(object);
-    let mut verdict = (Health::Ok, required.join(", ") + " True");
+    let mut unreported = Vec::new();
     for wanted in required {
         let matching: Vec<&&Value> = found
             .iter()
@@ -45,11 +45,16 @@ pub fn judge(object: &Value, required: &[&str], missing: Health) -> (Health, Str
                 format!("{wanted}={status} ({reason}: {message})"),
             );
         }
-        if matching.is_empty() && missing > verdict.0 {
-            verdict = (missing, format!("no {wanted} condition reported yet"));
+        if matching.is_empty() {
+            unreported.push(*wanted);
         }
     }
-    verdict
+    if unreported.is_empty() {
+        (Health::Ok, format!("{} True", required.join(", ")))
+    } else {
+        let which = unreported.join(", ");
+        (missing, format!("no {which} condition reported yet"))
+    }
 }
 
 #[cfg(test)]
