@@ -313,13 +313,55 @@ async fn forward_events_deletes_on_2xx_drops_on_4xx_and_keeps_on_5xx() {
     assert_eq!(accepted.authorization, format!("Bearer {}", mp.token()));
 
     mp.answer_with(mp_server::accept_all);
-    let output = forward_events(&mp, "no-such-release", &namespace.name);
+    store_identity_in_cluster(&mp, &namespace.name).await;
+    let output = mp.tare(&[
+        "doctor",
+        "forward-events",
+        "--release",
+        "no-such-release",
+        "--system-namespace",
+        &namespace.name,
+    ]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(
         events(&namespace.name).await.is_empty(),
         "the kept event went on the next run"
     );
+    let last = mp.calls_to(EVENTS).pop().unwrap();
+    assert_eq!(
+        last.authorization,
+        format!("Bearer {}", mp.token()),
+        "without identity flags, the identity is the one tare install stored in the cluster"
+    );
     delete_with_dataplane(namespace).await;
+}
+
+/// The tars-identity Secret (tare install) and ConfigMap (the chart).
+async fn store_identity_in_cluster(mp: &MpServer, namespace: &str) {
+    let client = admin_client().await;
+    let secret: k8s_openapi::api::core::v1::Secret = serde_json::from_value(json!({
+        "metadata": { "name": "tars-identity" },
+        "stringData": { "token": mp.token() },
+    }))
+    .unwrap();
+    Api::namespaced(client.clone(), namespace)
+        .create(&PostParams::default(), &secret)
+        .await
+        .unwrap();
+    let config_map: ConfigMap = serde_json::from_value(json!({
+        "metadata": { "name": "tars-identity" },
+        "data": {
+            "credential-type": "dataplane-credential",
+            "workspace-id": "ws-demo-0001",
+            "customer": "acme",
+            "management-plane-url": mp.url,
+        },
+    }))
+    .unwrap();
+    Api::namespaced(client, namespace)
+        .create(&PostParams::default(), &config_map)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
