@@ -48,13 +48,6 @@ const REQUIRED_CRDS: [&str; 19] = [
     "mcproutes.aigateway.envoyproxy.io",
     "tarsroutedeployments.tars.tetrate.ai",
 ];
-const CRD: Kind = Kind {
-    group: "apiextensions.k8s.io",
-    version: "v1",
-    kind: "CustomResourceDefinition",
-    plural: "customresourcedefinitions",
-};
-
 /// Runs every check, in order.
 pub async fn run_all(cluster: &Cluster, identity: &Identity) -> Vec<Check> {
     let acceptance = |name, kind, required: &'static [&'static str], missing| {
@@ -180,13 +173,7 @@ async fn namespaces(cluster: &Cluster) -> Check {
     guarded(NAME, async {
         let mut findings = Vec::new();
         for namespace in [&cluster.system_namespace, &cluster.dataplane_namespace] {
-            let kind = Kind {
-                group: "",
-                version: "v1",
-                kind: "Namespace",
-                plural: "namespaces",
-            };
-            findings.push(match cluster.get(kind, None, namespace).await? {
+            findings.push(match cluster.get(NAMESPACE, None, namespace).await? {
                 Some(_) => (Health::Ok, format!("namespace {namespace} exists")),
                 None => (Health::Broken, format!("namespace {namespace} is missing")),
             });

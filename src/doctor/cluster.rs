@@ -33,6 +33,13 @@ const GATEWAY_API: &str = "gateway.networking.k8s.io";
 const ENVOY_GATEWAY: &str = "gateway.envoyproxy.io";
 const AI_GATEWAY: &str = "aigateway.envoyproxy.io";
 
+pub const NAMESPACE: Kind = kind("", "v1", "Namespace", "namespaces");
+pub const CRD: Kind = kind(
+    "apiextensions.k8s.io",
+    "v1",
+    "CustomResourceDefinition",
+    "customresourcedefinitions",
+);
 pub const DEPLOYMENT: Kind = kind("apps", "v1", "Deployment", "deployments");
 pub const SECRET: Kind = kind("", "v1", "Secret", "secrets");
 pub const CONFIG_MAP: Kind = kind("", "v1", "ConfigMap", "configmaps");

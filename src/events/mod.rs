@@ -9,10 +9,11 @@ mod forward;
 mod outbox;
 mod poll;
 
-pub use event::{InstallEvent, Source, payload_from_data};
 pub use forward::{Forwarded, forward_events};
-pub use outbox::{EVENT_LABEL, Outbox, STATE_CONFIGMAP};
+pub use outbox::Outbox;
 pub use poll::poll_release;
+
+use event::{InstallEvent, Source};
 
 use anyhow::Result;
 use kube::Client;

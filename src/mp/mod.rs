@@ -12,8 +12,8 @@
 mod client;
 mod credentials;
 
-pub use client::{CA_FILE_ENV, ManagementPlane, Reply};
-pub use credentials::{identity_from_cluster, identity_from_dir, identity_from_fields};
+pub use client::ManagementPlane;
+pub use credentials::{identity_from_cluster, identity_from_dir};
 
 use anyhow::{Result, bail};
 use serde_json::{Value, json};
