@@ -5,8 +5,11 @@
 pub mod action;
 pub mod chart;
 pub mod cli;
+pub mod doctor;
+pub mod events;
 pub mod kube;
 pub mod manifest;
+pub mod mp;
 pub mod release;
 pub mod tars;
 pub mod template;

@@ -49,11 +49,23 @@ fn every_command_has_help_that_says_what_it_is_for() {
 }
 
 #[test]
-fn commands_not_built_yet_exit_2_with_a_clear_message() {
-    let output = tare(&["doctor", "identity.json"]);
-    assert_eq!(output.status.code(), Some(2));
+fn doctor_without_a_readable_identity_file_fails_with_one_line() {
+    let output = tare(&["doctor", "no-such-identity.json"]);
+    assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(stderr, "tare doctor: not implemented yet\n");
+    assert!(
+        stderr.starts_with("error: cannot read identity file no-such-identity.json: "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn doctor_forward_events_has_help_of_its_own() {
+    let output = tare(&["doctor", "forward-events", "--help"]);
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    assert!(help.contains("Usage: tare doctor forward-events"), "{help}");
 }
 
 #[test]

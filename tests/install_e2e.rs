@@ -5,6 +5,7 @@
 //! `tars-system`, and these steps run in order in one test.
 
 mod common;
+mod mp_server;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
@@ -14,27 +15,26 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
 use common::{helm, kubeconfig_path};
+use mp_server::MpServer;
 use serde_json::Value;
 
-fn tare_install(flags: &[&str]) -> Output {
-    let identity = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/identity.json");
-    Command::new(env!("CARGO_BIN_EXE_tare"))
-        .arg("install")
-        .arg(identity)
-        .args(flags)
-        .env("KUBECONFIG", kubeconfig_path())
-        .output()
-        .expect("run tare")
+/// `tare install` with the fixture identity pointing at `mp`, with which
+/// `--serve-url` registers the URL.
+fn tare_install(mp: &MpServer, flags: &[&str]) -> Output {
+    let identity = mp.identity_file();
+    let mut args = vec!["install", identity.to_str().unwrap()];
+    args.extend_from_slice(flags);
+    mp.tare(&args)
 }
 
 /// `tare install` with `input` on stdin (for `--image-pull-secret-stdin`).
-fn tare_install_with_stdin(flags: &[&str], input: &str) -> Output {
-    let identity = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/identity.json");
+fn tare_install_with_stdin(mp: &MpServer, flags: &[&str], input: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tare"))
         .arg("install")
-        .arg(identity)
+        .arg(mp.identity_file())
         .args(flags)
         .env("KUBECONFIG", kubeconfig_path())
+        .env("TARE_MP_CA_FILE", mp.ca_file())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -104,19 +104,23 @@ static DATA_PLANE: Mutex<()> = Mutex::new(());
 fn the_install_lifecycle_from_crds_only_to_uninstall_as_helm_sees_it() {
     let _one_at_a_time = DATA_PLANE.lock().unwrap_or_else(|e| e.into_inner());
     common::without_data_plane_release();
-    let stderr = succeeded(tare_install(&["--crds-only"]));
+    let mp = MpServer::start();
+    let stderr = succeeded(tare_install(&mp, &["--crds-only"]));
     assert!(stderr.contains("CRDs established"), "{stderr}");
 
     // A namespaced operator (no rights on CRDs or namespaces) installs the
     // rest once a cluster admin applied the CRDs.
-    let stderr = succeeded(tare_install(&[
-        "--serve-url",
-        "https://proxy.acme.com",
-        "--wait",
-        "--ha=false",
-        "--kube-context",
-        "restricted",
-    ]));
+    let stderr = succeeded(tare_install(
+        &mp,
+        &[
+            "--serve-url",
+            "https://proxy.acme.com",
+            "--wait",
+            "--ha=false",
+            "--kube-context",
+            "restricted",
+        ],
+    ));
     assert!(stderr.contains("Installation complete."), "{stderr}");
     assert!(
         stderr.contains("CRDs: all") && stderr.contains("namespace tars-system: exists"),
@@ -150,12 +154,15 @@ fn the_install_lifecycle_from_crds_only_to_uninstall_as_helm_sees_it() {
         "no secret in the values"
     );
 
-    let stderr = succeeded(tare_install(&[
-        "--serve-url",
-        "https://proxy.acme.com",
-        "--wait",
-        "--ha=false",
-    ]));
+    let stderr = succeeded(tare_install(
+        &mp,
+        &[
+            "--serve-url",
+            "https://proxy.acme.com",
+            "--wait",
+            "--ha=false",
+        ],
+    ));
     assert!(stderr.contains("is up to date"), "{stderr}");
     assert_eq!(
         last_revision(),
@@ -176,6 +183,7 @@ fn the_install_lifecycle_from_crds_only_to_uninstall_as_helm_sees_it() {
         "--image-pull-secret-stdin",
     ];
     let stderr = succeeded(tare_install_with_stdin(
+        &mp,
         &registry_flags,
         "robot:first-pass\n",
     ));
@@ -190,6 +198,12 @@ fn the_install_lifecycle_from_crds_only_to_uninstall_as_helm_sees_it() {
         );
     }
     let second = last_revision();
+    let registrations = mp.calls_to("/configurator.v1.ConfiguratorService/SetDataplaneURL");
+    assert_eq!(
+        registrations.len(),
+        3,
+        "each --serve-url install registers the URL"
+    );
     assert_eq!(
         second["revision"].as_u64(),
         first["revision"].as_u64().map(|r| r + 1)
@@ -200,6 +214,7 @@ fn the_install_lifecycle_from_crds_only_to_uninstall_as_helm_sees_it() {
     );
 
     succeeded(tare_install_with_stdin(
+        &mp,
         &registry_flags,
         "robot:second-pass",
     ));
@@ -266,7 +281,8 @@ fn the_install_lifecycle_from_crds_only_to_uninstall_as_helm_sees_it() {
 fn after_crds_only_raw_helm_installs_the_exported_chart() {
     let _one_at_a_time = DATA_PLANE.lock().unwrap_or_else(|e| e.into_inner());
     common::without_data_plane_release();
-    succeeded(tare_install(&["--crds-only"]));
+    let mp = MpServer::start();
+    succeeded(tare_install(&mp, &["--crds-only"]));
     let scratch = tempfile::tempdir().unwrap();
     let chart = scratch.path().join("serve-helm");
     let export = Command::new(env!("CARGO_BIN_EXE_tare"))
@@ -274,11 +290,14 @@ fn after_crds_only_raw_helm_installs_the_exported_chart() {
         .output()
         .unwrap();
     assert!(export.status.success());
-    let printed = tare_install(&[
-        "--serve-url",
-        "https://proxy.acme.com",
-        "--print-helm-values",
-    ]);
+    let printed = tare_install(
+        &mp,
+        &[
+            "--serve-url",
+            "https://proxy.acme.com",
+            "--print-helm-values",
+        ],
+    );
     assert!(printed.status.success());
     let values = scratch.path().join("values.yaml");
     std::fs::write(&values, &printed.stdout).unwrap();

@@ -4,6 +4,7 @@
 //! cluster-wide objects, so the release steps run in order in one test.
 
 mod common;
+mod mp_server;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -13,6 +14,7 @@ use common::{helm, kubeconfig_path};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::Api;
 use kube::api::DeleteParams;
+use mp_server::MpServer;
 use serde_json::Value;
 
 const IDENTITY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/identity.json");
@@ -111,7 +113,11 @@ fn delete_crd(name: &str) {
 #[test]
 fn an_upgrade_carries_values_forward_upserts_crds_and_rolls_back_a_broken_image() {
     common::without_data_plane_release();
-    let stderr = refused("upgrade without a release", tare(&["upgrade", IDENTITY]));
+    // The identity's management plane answers the install's --serve-url registration.
+    let mp = MpServer::start();
+    let identity = mp.identity_file();
+    let identity = identity.to_str().unwrap();
+    let stderr = refused("upgrade without a release", tare(&["upgrade", identity]));
     assert!(
         stderr.contains("no release \"tars\" in namespace tars-system")
             && stderr.contains("tare install"),
@@ -120,9 +126,9 @@ fn an_upgrade_carries_values_forward_upserts_crds_and_rolls_back_a_broken_image(
 
     succeeded(
         "single-replica install",
-        tare(&[
+        mp.tare(&[
             "install",
-            IDENTITY,
+            identity,
             "--ha=false",
             "--customer",
             "globex",
@@ -136,7 +142,7 @@ fn an_upgrade_carries_values_forward_upserts_crds_and_rolls_back_a_broken_image(
     let installed = history();
     assert_eq!(installed.len(), 1);
 
-    let stderr = refused("upgrade of a single replica", tare(&["upgrade", IDENTITY]));
+    let stderr = refused("upgrade of a single replica", tare(&["upgrade", identity]));
     assert!(
         stderr.contains("data-plane Envoy is single-replica (envoyHpa.minReplicas=1).")
             && stderr.contains("tare install --ha")
@@ -146,7 +152,7 @@ fn an_upgrade_carries_values_forward_upserts_crds_and_rolls_back_a_broken_image(
 
     let stderr = refused(
         "upgrade with namespaced credentials",
-        tare(&["upgrade", IDENTITY, "--kube-context", "restricted"]),
+        tare(&["upgrade", identity, "--kube-context", "restricted"]),
     );
     assert!(
         stderr.contains("forbidden: these credentials may not patch customresourcedefinitions"),
@@ -161,7 +167,7 @@ fn an_upgrade_carries_values_forward_upserts_crds_and_rolls_back_a_broken_image(
         "upgrade to a newer chart",
         tare(&[
             "upgrade",
-            IDENTITY,
+            identity,
             "--allow-downtime",
             "--chart-path",
             chart.to_str().unwrap(),
@@ -221,7 +227,7 @@ fn an_upgrade_carries_values_forward_upserts_crds_and_rolls_back_a_broken_image(
         "upgrade to a broken image",
         tare(&[
             "upgrade",
-            IDENTITY,
+            identity,
             "--chart-path",
             chart.to_str().unwrap(),
             "--image-tag",

@@ -116,16 +116,6 @@ pub struct UninstallArgs {
     pub timeout: std::time::Duration,
 }
 
-#[derive(Debug, Args)]
-#[command(after_help = "Example:\n  tare doctor identity.json --verbose")]
-pub struct DoctorArgs {
-    /// Identity file issued by the management plane.
-    pub identity_file: PathBuf,
-    /// Explain every check, not only the failing ones.
-    #[arg(long)]
-    pub verbose: bool,
-}
-
 #[derive(Debug, Subcommand)]
 pub enum ChartCommand {
     /// Write the embedded chart to a directory or a .tgz, for raw helm or GitOps.

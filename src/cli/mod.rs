@@ -5,6 +5,7 @@
 //! 2 for a usage error (bad flags or combinations), 1 for anything that failed.
 
 mod commands;
+mod doctor;
 mod duration;
 mod install;
 mod template;
@@ -17,9 +18,10 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 pub use commands::{
-    ChartCommand, ChartExportArgs, DoctorArgs, GetCommand, GetValuesArgs, HistoryArgs,
-    ReleaseTarget, RollbackArgs, StatusArgs, UninstallArgs,
+    ChartCommand, ChartExportArgs, GetCommand, GetValuesArgs, HistoryArgs, ReleaseTarget,
+    RollbackArgs, StatusArgs, UninstallArgs,
 };
+pub use doctor::{DoctorArgs, DoctorCommand, ForwardEventsArgs};
 pub use duration::parse_go_duration;
 pub use install::{DEFAULT_PULL_SECRET_NAME, DeploymentMode, InstallArgs, RedisType};
 pub use template::TemplateArgs;
@@ -75,7 +77,7 @@ impl fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
-/// Exit code for usage errors and for commands that are not built yet.
+/// Exit code for usage errors.
 const EXIT_USAGE: u8 = 2;
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
@@ -133,10 +135,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Rollback(args) => rollback(&args),
         Command::Uninstall(args) => uninstall(&args),
-        other => {
-            eprintln!("tare {}: not implemented yet", other.name());
-            Ok(ExitCode::from(EXIT_USAGE))
-        }
+        Command::Doctor(args) => doctor::run(&args),
     }
 }
 
@@ -214,22 +213,4 @@ where
     })?;
     print!("{printed}");
     Ok(ExitCode::SUCCESS)
-}
-
-impl Command {
-    /// The command as the user typed it, for messages.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Command::Install(_) => "install",
-            Command::Upgrade(_) => "upgrade",
-            Command::Template(_) => "template",
-            Command::History(_) => "history",
-            Command::Status(_) => "status",
-            Command::Get(GetCommand::Values(_)) => "get values",
-            Command::Rollback(_) => "rollback",
-            Command::Uninstall(_) => "uninstall",
-            Command::Doctor(_) => "doctor",
-            Command::Chart(ChartCommand::Export(_)) => "chart export",
-        }
-    }
 }

@@ -162,7 +162,10 @@ pub async fn deploy_release(
             ""
         }
     );
-    deploy(client, request, &deploy_options).await
+    let outcome = deploy(client, request, &deploy_options).await;
+    let (namespace, release) = (&plan.system_namespace, &plan.release_name);
+    crate::events::record_deploy(client, namespace, release, revision - 1).await;
+    outcome
 }
 
 /// The values the release is deployed with: the CRD subchart is off, since

@@ -43,10 +43,8 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
             "copying images (--image-sync) is not built yet: mirror the images listed by --print-images, then install with --image-registry <your registry>"
         );
     }
-    if args.serve_url.is_some() {
-        eprintln!(
-            "warning: registering --serve-url with the management plane is not built yet; the URL is set in the chart (tars-config[proxy-url]) only"
-        );
+    if let Some(url) = args.serve_url.as_deref().filter(|_| !args.crds_only) {
+        crate::mp::register_dataplane_url(&inputs.identity, url)?;
     }
     let cluster_inputs = ClusterInputs {
         values: helm_values(args, &inputs)?,
