@@ -43,6 +43,19 @@ impl Error {
     pub fn message(&self) -> &str {
         &self.0
     }
+
+    /// The message on one line, for the CLI: helm v4 spreads some errors
+    /// (template positions, schema violations) over several indented lines.
+    pub fn one_line(&self) -> String {
+        let mut line = String::new();
+        for part in self.0.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            if !line.is_empty() {
+                line.push_str(if line.ends_with(':') { " " } else { ": " });
+            }
+            line.push_str(part);
+        }
+        line
+    }
 }
 
 impl fmt::Display for Error {

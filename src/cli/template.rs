@@ -87,8 +87,8 @@ pub fn run(args: &TemplateArgs) -> anyhow::Result<ExitCode> {
             "loading charts from {chart_ref} is not supported yet: use a directory or a .tgz"
         );
     }
-    let chart = chart::load(Path::new(chart_ref))?;
-    chart::check_dependencies(&chart)?;
+    let chart = chart::load(Path::new(chart_ref)).map_err(one_line)?;
+    chart::check_dependencies(&chart).map_err(one_line)?;
     let values = ValueOptions {
         value_files: args.values.clone(),
         values: args.set.clone(),
@@ -97,7 +97,8 @@ pub fn run(args: &TemplateArgs) -> anyhow::Result<ExitCode> {
         file_values: args.set_file.clone(),
         literal_values: args.set_literal.clone(),
     }
-    .user_values()?;
+    .user_values()
+    .map_err(one_line)?;
     let options = RenderOptions {
         release_name: release.to_string(),
         namespace: args.namespace.clone(),
@@ -108,13 +109,19 @@ pub fn run(args: &TemplateArgs) -> anyhow::Result<ExitCode> {
         render_subchart_notes: args.render_subchart_notes,
         ..RenderOptions::default()
     };
-    let rendered = chart::render(&chart, &values, &options)?;
-    let printed = rendered.helm_template_output(&PrintOptions {
-        include_crds: args.include_crds,
-        no_hooks: args.no_hooks,
-        skip_tests: args.skip_tests,
-        show_only: args.show_only.clone(),
-    })?;
+    let rendered = chart::render(&chart, &values, &options).map_err(one_line)?;
+    let printed = rendered
+        .helm_template_output(&PrintOptions {
+            include_crds: args.include_crds,
+            no_hooks: args.no_hooks,
+            skip_tests: args.skip_tests,
+            show_only: args.show_only.clone(),
+        })
+        .map_err(one_line)?;
     print!("{printed}");
     Ok(ExitCode::SUCCESS)
+}
+
+fn one_line(error: chart::Error) -> anyhow::Error {
+    anyhow::anyhow!(error.one_line())
 }

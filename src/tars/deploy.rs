@@ -137,7 +137,7 @@ pub async fn deploy_release(
     let (revision, is_upgrade) = next_revision(client, plan).await?;
     let options = render_options(plan, revision, is_upgrade);
     let rendered =
-        chart::render(chart, &user_values, &options).map_err(|e| anyhow!("{}", e.message()))?;
+        chart::render(chart, &user_values, &options).map_err(|e| anyhow!(e.one_line()))?;
     let request = DeployRequest {
         release: plan.release_name.clone(),
         namespace: plan.system_namespace.clone(),
@@ -182,7 +182,7 @@ pub fn load_chart(chart_path: Option<&str>) -> Result<Chart> {
         Some(path) => chart::load(std::path::Path::new(path)),
         None => chart::load_archive(crate::tars::chart::CHART_TGZ),
     };
-    chart.map_err(|e| anyhow!("{}", e.message()))
+    chart.map_err(|e| anyhow!(e.one_line()))
 }
 
 fn render_options(plan: &ReleasePlan, revision: u32, is_upgrade: bool) -> RenderOptions {
@@ -204,7 +204,7 @@ pub fn chart_crds(chart: &Chart, values: &Value, plan: &ReleasePlan) -> Result<V
         &node_from_json(&with_crds),
         &render_options(plan, 1, false),
     )
-    .map_err(|e| anyhow!("{}", e.message()))?;
+    .map_err(|e| anyhow!(e.one_line()))?;
     let mut crds = Vec::new();
     for crd in &rendered.crds {
         crds.extend(parse_stream(&format!(
