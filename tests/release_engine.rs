@@ -469,3 +469,61 @@ async fn hooks_are_run_and_recorded_as_helm_records_them() {
     ours.delete().await;
     theirs.delete().await;
 }
+
+/// A ConfigMap whose finalizer no controller will ever remove.
+fn held_config_map() -> String {
+    "---\n# Source: smoke/templates/held.yaml\napiVersion: v1\nkind: ConfigMap\n\
+     metadata:\n  name: held\n  finalizers:\n  - example.test/gone-controller\ndata:\n  a: b\n"
+        .to_string()
+}
+
+fn tare_uninstall(namespace: &str, flags: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_tare"))
+        .args([
+            "uninstall",
+            "--release-name",
+            "smoke",
+            "-n",
+            namespace,
+            "--timeout",
+            "3s",
+        ])
+        .args(flags)
+        .env("KUBECONFIG", kubeconfig_path())
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn uninstall_names_objects_held_by_finalizers_and_clears_them_when_asked() {
+    let client = admin_client().await;
+    let ns = TestNamespace::create(&client, "engine-finalizers").await;
+    deploy(
+        &client,
+        request(&ns.name, held_config_map(), json!({})),
+        &quick(),
+    )
+    .await
+    .unwrap();
+
+    let held = tare_uninstall(&ns.name, &["--wait"]);
+    let stderr = String::from_utf8_lossy(&held.stderr);
+    assert!(!held.status.success());
+    assert!(
+        stderr.contains("ConfigMap")
+            && stderr.contains("held")
+            && stderr.contains("--clear-finalizers"),
+        "{stderr}"
+    );
+
+    let cleared = tare_uninstall(&ns.name, &["--clear-finalizers"]);
+    let stderr = String::from_utf8_lossy(&cleared.stderr);
+    assert!(cleared.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("cleared finalizers (example.test/gone-controller)"),
+        "{stderr}"
+    );
+    let config_maps: Api<ConfigMap> = Api::namespaced(client.clone(), &ns.name);
+    assert!(config_maps.get_opt("held").await.unwrap().is_none());
+    ns.delete().await;
+}
