@@ -86,6 +86,12 @@ fn translate(expr: &str) -> Result<String, String> {
                     (false, true) | (true, true) => out.push_str(&format!("[^{set}]")),
                     (true, false) => out.push_str(set),
                 }
+                // In Go a `-` right after a class escape (`[\w-.]`) is a literal;
+                // after the expanded set it would read as a range.
+                if in_class && rest.starts_with('-') && !rest.starts_with("-]") {
+                    out.push_str("\\-");
+                    rest = &rest[1..];
+                }
             }
             '[' if !in_class => {
                 in_class = true;

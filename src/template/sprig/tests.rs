@@ -454,3 +454,11 @@ fn no_function_panics_on_odd_arguments() {
         let _ = render(&tpl, data(&file["data"]));
     }
 }
+
+/// redis-ha's `^[\w-\.]+$` (argo-cd's HA values): Go reads the `-` after `\w` as a literal.
+#[test]
+fn a_dash_after_a_class_escape_is_a_literal_as_in_go() {
+    let tpl =
+        r#"{{ regexMatch "^[\\w-\\.]+$" "my-master.1" }} {{ regexMatch "^[\\w-\\.]+$" "a b" }}"#;
+    assert_eq!(render(tpl, data(&Json::Null)), Ok("true false".into()));
+}
