@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -413,61 +414,117 @@ async fn stored_hooks(client: &Client, namespace: &str, name: &str) -> Vec<Value
         .collect()
 }
 
-#[tokio::test]
-async fn hooks_are_run_and_recorded_as_helm_records_them() {
-    let client = admin_client().await;
-    let ours = TestNamespace::create(&client, "hooks-tare").await;
-    let theirs = TestNamespace::create(&client, "hooks-helm").await;
-    let chart_dir = fixture("charts/records");
-    let chart = tare::chart::load(&chart_dir).unwrap();
+/// Installs `chart_dir` as release `name` with tare's engine (render + deploy)
+/// into `namespace`, as `tare install` does for its chart.
+async fn tare_installs(client: &Client, chart_dir: &Path, name: &str, namespace: &str) {
+    let chart = tare::chart::load(chart_dir).unwrap();
     let values = tare::yaml::node_from_json(&json!({}));
     let options = RenderOptions {
-        release_name: "rec".into(),
-        namespace: ours.name.clone(),
+        release_name: name.into(),
+        namespace: namespace.into(),
         revision: 1,
         ..Default::default()
     };
     let rendered = tare::chart::render(&chart, &values, &options).unwrap();
     let request = DeployRequest {
-        release: "rec".into(),
-        namespace: ours.name.clone(),
+        release: name.into(),
+        namespace: namespace.into(),
         chart: chart_record(&chart),
         config: config_of(&values),
         manifest: rendered.manifest_text(false),
         notes: rendered.notes.clone(),
         hooks: rendered.hooks.iter().map(record_hook).collect(),
     };
-    deploy(&client, request, &quick()).await.unwrap();
-    helm(
-        "HELM4",
-        &[
-            "install",
-            "rec",
-            chart_dir.to_str().unwrap(),
-            "-n",
-            &theirs.name,
-            "--wait",
-        ],
-    );
+    deploy(client, request, &quick()).await.unwrap();
+}
 
-    let hooks_of = |namespace: &str| {
-        String::from_utf8(helm("HELM4", &["get", "hooks", "rec", "-n", namespace]).stdout).unwrap()
-    };
-    assert_eq!(hooks_of(&ours.name), hooks_of(&theirs.name));
-    assert_eq!(
-        stored_hooks(&client, &ours.name, "rec").await,
-        stored_hooks(&client, &theirs.name, "rec").await,
-        "same hooks, same last_run phases"
-    );
-    let config_maps: Api<ConfigMap> = Api::namespaced(client.clone(), &ours.name);
-    assert!(
-        config_maps.get_opt("rec-hook").await.unwrap().is_some(),
-        "the post-install hook ran"
-    );
+/// What `helm <args> <name> -n <namespace>` prints, made comparable.
+fn helm_sees(which: &str, args: &[&str], name: &str, namespace: &str) -> String {
+    let mut full: Vec<&str> = args.to_vec();
+    full.extend([name, "-n", namespace]);
+    comparable(
+        &String::from_utf8(helm(which, &full).stdout).unwrap(),
+        namespace,
+    )
+}
 
-    helm("HELM4", &["uninstall", "rec", "-n", &ours.name, "--wait"]);
-    ours.delete().await;
-    theirs.delete().await;
+/// The namespace name, times, ages and podinfo's random test-pod suffixes
+/// (`randAlphaNum 5`) masked: what differs between two equal installs.
+fn comparable(text: &str, namespace: &str) -> String {
+    let masks = [
+        (
+            r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)",
+            "<time>",
+        ),
+        (
+            r"[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}",
+            "<time>",
+        ),
+        (r"\b\d+[smhd](\d+[smh])?\b", "<age>"),
+        (r"-test-[a-z0-9]{5}\b", "-test-<random>"),
+    ];
+    let mut text = text.replace(namespace, "<namespace>");
+    for (pattern, mask) in masks {
+        let pattern = regex::Regex::new(pattern).unwrap();
+        text = pattern.replace_all(&text, mask).into_owned();
+    }
+    text
+}
+
+#[tokio::test]
+async fn charts_tare_installed_read_in_helm_v3_and_v4_as_if_helm_had_installed_them() {
+    let client = admin_client().await;
+    let podinfo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/podinfo/chart");
+    for (chart_dir, name) in [(fixture("charts/records"), "rec"), (podinfo, "podinfo")] {
+        let ours = TestNamespace::create(&client, "as-helm-tare").await;
+        let theirs = TestNamespace::create(&client, "as-helm-helm").await;
+        tare_installs(&client, &chart_dir, name, &ours.name).await;
+        let chart = chart_dir.to_str().unwrap();
+        helm(
+            "HELM4",
+            &["install", name, chart, "-n", &theirs.name, "--wait"],
+        );
+
+        for which in ["HELM3", "HELM4"] {
+            for args in [
+                // (`status` also lists live objects: cluster IPs and pod names differ.)
+                &["history"][..],
+                &["get", "values", "--all"],
+                &["get", "manifest"],
+                &["get", "hooks"],
+                &["get", "notes"],
+            ] {
+                assert_eq!(
+                    helm_sees(which, args, name, &ours.name),
+                    helm_sees(which, args, name, &theirs.name),
+                    "{which} {args:?} of {name}"
+                );
+            }
+        }
+        let hooks_of = async |namespace: &str| {
+            let hooks = stored_hooks(&client, namespace, name).await;
+            comparable(&serde_json::to_string_pretty(&hooks).unwrap(), namespace)
+        };
+        assert_eq!(
+            hooks_of(&ours.name).await,
+            hooks_of(&theirs.name).await,
+            "{name}: same hooks, same last_run phases"
+        );
+        helm("HELM4", &["uninstall", name, "-n", &ours.name, "--wait"]);
+        ours.delete().await;
+        theirs.delete().await;
+    }
+}
+
+#[tokio::test]
+async fn post_install_hooks_run() {
+    let client = admin_client().await;
+    let ns = TestNamespace::create(&client, "hooks-run").await;
+    tare_installs(&client, &fixture("charts/records"), "rec", &ns.name).await;
+    let config_maps: Api<ConfigMap> = Api::namespaced(client.clone(), &ns.name);
+    let hook = config_maps.get("rec-hook").await.unwrap();
+    assert_eq!(hook.data.unwrap()["at"], "1", "the post-install hook ran");
+    ns.delete().await;
 }
 
 /// A ConfigMap whose finalizer no controller will ever remove.
