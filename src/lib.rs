@@ -7,6 +7,7 @@ pub mod chart;
 pub mod cli;
 pub mod kube;
 pub mod manifest;
+pub mod oci;
 pub mod release;
 pub mod tars;
 pub mod template;
