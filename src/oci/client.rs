@@ -651,7 +651,128 @@ fn encode_query(pairs: &[(&str, &str)]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    use tokio::net::TcpListener;
+
     use super::*;
+
+    /// A request the fake registry saw.
+    #[derive(Debug, Clone)]
+    struct Seen {
+        target: String,
+        authorization: Option<String>,
+    }
+
+    /// A stand-in registry on loopback that speaks just enough HTTP/1.1:
+    /// `answer` turns each request into a raw response (status line and
+    /// headers; no body). Returns its `host:port` and what it saw.
+    async fn fake_registry(
+        answer: impl Fn(&str, &Seen) -> String + Send + Sync + 'static,
+    ) -> (String, Arc<Mutex<Vec<Seen>>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let host = listener.local_addr().unwrap().to_string();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (answer, log, me) = (Arc::new(answer), seen.clone(), host.clone());
+        tokio::spawn(async move {
+            loop {
+                let (socket, _) = listener.accept().await.unwrap();
+                let (answer, log, me) = (answer.clone(), log.clone(), me.clone());
+                tokio::spawn(async move {
+                    let (read, mut write) = socket.into_split();
+                    let mut lines = BufReader::new(read).lines();
+                    while let Ok(Some(request_line)) = lines.next_line().await {
+                        let target = request_line
+                            .split(' ')
+                            .nth(1)
+                            .unwrap_or_default()
+                            .to_string();
+                        let mut authorization = None;
+                        while let Ok(Some(line)) = lines.next_line().await {
+                            if line.is_empty() {
+                                break;
+                            }
+                            if let Some(value) = line.strip_prefix("authorization: ") {
+                                authorization = Some(value.to_string());
+                            }
+                        }
+                        let request = Seen {
+                            target,
+                            authorization,
+                        };
+                        log.lock().unwrap().push(request.clone());
+                        let response = answer(&me, &request);
+                        if write.write_all(response.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        (host, seen)
+    }
+
+    fn login(username: &str, password: &str) -> RegistryLogin {
+        RegistryLogin {
+            credentials: Credentials::Basic {
+                username: username.into(),
+                password: password.into(),
+            },
+            origin: "test".into(),
+        }
+    }
+
+    const BLOB: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    #[tokio::test]
+    async fn the_token_flow_sends_credentials_to_the_realm_only_and_reuses_the_token() {
+        let basic = login("ws-1", "jwt").credentials.basic_header().unwrap();
+        let expected_basic = basic.clone();
+        let (host, seen) = fake_registry(move |me, request| {
+            let ok = "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n".to_string();
+            match request.target.as_str() {
+                "/v2/" => format!(
+                    "HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Bearer realm=\"http://{me}/token\",service=\"fake\"\r\ncontent-length: 0\r\n\r\n"
+                ),
+                "/token?scope=repository%3Aapp%3Apull&service=fake"
+                    if request.authorization.as_deref() == Some(expected_basic.as_str()) =>
+                {
+                    let body = r#"{"token":"t0k","expires_in":300}"#;
+                    format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}", body.len())
+                }
+                _ if request.authorization.as_deref() == Some("Bearer t0k") => ok,
+                _ => "HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\n\r\n".to_string(),
+            }
+        })
+        .await;
+        let registry = Registry::new(&host, true, login("ws-1", "jwt")).unwrap();
+        let digest = Digest::parse(BLOB).unwrap();
+        assert!(registry.has_blob("app", &digest).await.unwrap());
+        assert!(registry.has_blob("app", &digest).await.unwrap());
+        let seen = seen.lock().unwrap().clone();
+        let token_requests = seen
+            .iter()
+            .filter(|s| s.target.starts_with("/token"))
+            .count();
+        assert_eq!(token_requests, 1, "the token is cached: {seen:?}");
+        for request in seen.iter().filter(|s| !s.target.starts_with("/token")) {
+            assert_ne!(
+                request.authorization.as_deref(),
+                Some(basic.as_str()),
+                "{seen:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_registry_without_tls_reached_over_https_is_a_tls_failure() {
+        let (host, _) = fake_registry(|_, _| "HTTP/1.1 400 Bad Request\r\n\r\n".to_string()).await;
+        let registry = Registry::new(&host, false, login("u", "p")).unwrap();
+        let error = registry
+            .has_blob("app", &Digest::parse(BLOB).unwrap())
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Tls, "{error}");
+    }
 
     #[test]
     fn scopes_ask_for_the_least_access() {

@@ -83,7 +83,11 @@ pub fn kind_of_status(status: u16, retry_after: Option<Duration>) -> ErrorKind {
 pub fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut current = Some(error);
     while let Some(error) = current {
-        if error.downcast_ref::<rustls::Error>().is_some() {
+        // rustls's own errors, or the connector's word for a handshake that
+        // broke off (a plain-HTTP server answering and hanging up).
+        if error.downcast_ref::<rustls::Error>().is_some()
+            || error.to_string().contains("tls handshake")
+        {
             return true;
         }
         if let Some(io) = error.downcast_ref::<std::io::Error>()
