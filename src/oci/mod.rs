@@ -106,7 +106,7 @@ async fn copy_one(
             image: format!("{from} → {to}"),
             error,
         })?;
-    progress.image_done();
+    progress.image_done(outcome == ImageOutcome::UpToDate);
     progress.say(&match outcome {
         ImageOutcome::UpToDate => format!("  {to}: up to date"),
         ImageOutcome::Copied => format!("  copied {from} → {to}: {}", tally.describe()),
@@ -129,7 +129,7 @@ async fn push_one(
             error: error.at(Side::Destination),
         })?;
     progress.totals.absorb(&tally);
-    progress.image_done();
+    progress.image_done(outcome == ImageOutcome::UpToDate);
     let tags = tags.join(", ");
     progress.say(&match outcome {
         ImageOutcome::UpToDate => format!(

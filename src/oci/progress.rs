@@ -77,6 +77,7 @@ pub struct Progress {
     live: bool,
     images_total: u64,
     images_done: AtomicU64,
+    images_up_to_date: AtomicU64,
     /// Bytes streamed so far, retries included: what the rate is about.
     streamed: AtomicU64,
     pub totals: Tally,
@@ -91,6 +92,7 @@ impl Progress {
             live: std::io::stderr().is_terminal(),
             images_total: images_total as u64,
             images_done: AtomicU64::new(0),
+            images_up_to_date: AtomicU64::new(0),
             streamed: AtomicU64::new(0),
             totals: Tally::default(),
             stderr: Mutex::new(()),
@@ -101,8 +103,12 @@ impl Progress {
         self.streamed.fetch_add(bytes, Ordering::Relaxed);
     }
 
-    pub fn image_done(&self) {
+    /// Counts a finished image; `up_to_date` when nothing had to be copied.
+    pub fn image_done(&self, up_to_date: bool) {
         self.images_done.fetch_add(1, Ordering::Relaxed);
+        if up_to_date {
+            self.images_up_to_date.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// Prints a line on stderr, above the live line when there is one.
@@ -150,11 +156,12 @@ impl Progress {
         }
     }
 
-    /// `9 images, 40 blobs copied (120.0 MiB), 3 present, 2 mounted in 4.2s`.
+    /// `10 images (2 already up to date), 40 blobs copied (120.0 MiB), 3 present, 2 mounted in 4.2s`.
     pub fn summary(&self) -> String {
         format!(
-            "{} images, {} in {:.1}s",
+            "{} images ({} already up to date), {} in {:.1}s",
             self.images_done.load(Ordering::Relaxed),
+            self.images_up_to_date.load(Ordering::Relaxed),
             self.totals.describe(),
             self.started.elapsed().as_secs_f64()
         )
