@@ -4,7 +4,7 @@
 //! flow with per-repository scopes).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -16,8 +16,8 @@ use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Empty, Full, Limited};
 use hyper::body::Incoming;
 use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::{Client, ResponseFuture};
 use hyper_util::rt::TokioExecutor;
 use tokio::sync::OnceCell;
 
@@ -103,8 +103,6 @@ struct Token {
     expires: Instant,
 }
 
-type Http = Client<HttpsConnector<HttpConnector>, Body>;
-
 /// A connection to one registry host with its credentials.
 pub struct Registry {
     /// `host[:port]`, as operators name the registry.
@@ -118,20 +116,16 @@ pub struct Registry {
 
 impl Registry {
     /// A client for `host`; `plain_http` speaks HTTP instead of HTTPS.
-    pub fn new(
-        host: &str,
-        plain_http: bool,
-        login: RegistryLogin,
-    ) -> anyhow::Result<Arc<Registry>> {
+    pub fn new(host: &str, plain_http: bool, login: RegistryLogin) -> Arc<Registry> {
         let scheme = if plain_http { "http" } else { "https" };
-        Ok(Arc::new(Registry {
+        Arc::new(Registry {
             host: host.to_string(),
             base: format!("{scheme}://{host}"),
-            http: http_client()?,
+            http: Http::new(),
             login,
             challenge: OnceCell::new(),
             tokens: Mutex::new(HashMap::new()),
-        }))
+        })
     }
 
     /// Where the credentials for this registry came from, for error messages.
@@ -543,25 +537,55 @@ impl Registry {
     }
 }
 
-fn http_client() -> anyhow::Result<Http> {
+/// The two HTTP clients a registry may need. Plain HTTP costs nothing to set
+/// up; the TLS client loads the system's trusted roots (hundreds of files) on
+/// first use only, so loopback registries never pay for it.
+struct Http {
+    plain: Client<HttpConnector, Body>,
+    tls: OnceLock<Client<HttpsConnector<HttpConnector>, Body>>,
+}
+
+impl Http {
+    fn new() -> Http {
+        Http {
+            plain: Client::builder(TokioExecutor::new()).build(connector()),
+            tls: OnceLock::new(),
+        }
+    }
+
+    fn request(&self, request: Request<Body>) -> ResponseFuture {
+        if request.uri().scheme_str() == Some("https") {
+            self.tls.get_or_init(tls_client).request(request)
+        } else {
+            self.plain.request(request)
+        }
+    }
+}
+
+fn connector() -> HttpConnector {
+    let mut connector = HttpConnector::new();
+    connector.enforce_http(false);
+    connector.set_connect_timeout(Some(Duration::from_secs(30)));
+    connector
+}
+
+fn tls_client() -> Client<HttpsConnector<HttpConnector>, Body> {
     let mut roots = rustls::RootCertStore::empty();
     // Unreadable system certificates just leave fewer trusted roots.
     roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
     let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
-    .with_safe_default_protocol_versions()?
+    .with_safe_default_protocol_versions()
+    .expect("ring supports rustls's default protocol versions")
     .with_root_certificates(roots)
     .with_no_client_auth();
-    let mut connector = HttpConnector::new();
-    connector.enforce_http(false);
-    connector.set_connect_timeout(Some(Duration::from_secs(30)));
     let https = hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(tls)
-        .https_or_http()
+        .https_only()
         .enable_http1()
-        .wrap_connector(connector);
-    Ok(Client::builder(TokioExecutor::new()).build(https))
+        .wrap_connector(connector());
+    Client::builder(TokioExecutor::new()).build(https)
 }
 
 /// Passes a response with an expected status; turns any other into an error
@@ -744,7 +768,7 @@ mod tests {
             }
         })
         .await;
-        let registry = Registry::new(&host, true, login("ws-1", "jwt")).unwrap();
+        let registry = Registry::new(&host, true, login("ws-1", "jwt"));
         let digest = Digest::parse(BLOB).unwrap();
         assert!(registry.has_blob("app", &digest).await.unwrap());
         assert!(registry.has_blob("app", &digest).await.unwrap());
@@ -766,7 +790,7 @@ mod tests {
     #[tokio::test]
     async fn a_registry_without_tls_reached_over_https_is_a_tls_failure() {
         let (host, _) = fake_registry(|_, _| "HTTP/1.1 400 Bad Request\r\n\r\n".to_string()).await;
-        let registry = Registry::new(&host, false, login("u", "p")).unwrap();
+        let registry = Registry::new(&host, false, login("u", "p"));
         let error = registry
             .has_blob("app", &Digest::parse(BLOB).unwrap())
             .await

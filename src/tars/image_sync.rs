@@ -45,12 +45,12 @@ pub fn run(sync: &ImageSync) -> Result<()> {
         source_host,
         plain_http(source_host, sync.insecure),
         source_login,
-    )?;
+    );
     let destination = Registry::new(
         destination_host,
         plain_http(destination_host, sync.insecure),
         destination_login,
-    )?;
+    );
     eprintln!(
         "Syncing images {} → {}",
         sync.registries.source, sync.registries.pull
