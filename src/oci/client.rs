@@ -81,11 +81,9 @@ enum Payload {
 impl Payload {
     fn take(&mut self) -> Body {
         match std::mem::replace(self, Payload::Empty) {
-            Payload::Empty => Empty::new().map_err(|never| match never {}).boxed(),
+            Payload::Empty => empty_body(),
             Payload::Bytes(bytes) => {
-                let body = Full::new(bytes.clone())
-                    .map_err(|never| match never {})
-                    .boxed();
+                let body = bytes_body(bytes.clone());
                 *self = Payload::Bytes(bytes);
                 body
             }
@@ -96,6 +94,15 @@ impl Payload {
     fn replayable(&self) -> bool {
         !matches!(self, Payload::Stream(_))
     }
+}
+
+fn empty_body() -> Body {
+    Empty::new().map_err(|never| match never {}).boxed()
+}
+
+/// A request body of bytes already in memory.
+pub fn bytes_body(bytes: Bytes) -> Body {
+    Full::new(bytes).map_err(|never| match never {}).boxed()
 }
 
 struct Token {
@@ -279,7 +286,7 @@ impl Registry {
             })?;
             // Storage URLs carry their own signature: no registry credentials go there.
             let request = Request::get(self.resolve(&location))
-                .body(Payload::Empty.take())
+                .body(empty_body())
                 .map_err(|e| RegistryError::new(ErrorKind::Other, format!("{}: {e}", what())))?;
             self.http
                 .request(request)
@@ -411,7 +418,7 @@ impl Registry {
             .get_or_try_init(|| async {
                 let url = self.url("");
                 let request = Request::get(&url)
-                    .body(Payload::Empty.take())
+                    .body(empty_body())
                     .map_err(|e| RegistryError::new(ErrorKind::Other, format!("GET {url}: {e}")))?;
                 let response = self
                     .http
@@ -481,11 +488,7 @@ impl Registry {
                 ]);
                 Request::post(realm)
                     .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .body(
-                        Full::new(Bytes::from(encode_query(&form)))
-                            .map_err(|never| match never {})
-                            .boxed(),
-                    )
+                    .body(bytes_body(Bytes::from(encode_query(&form))))
             }
             credentials => {
                 let separator = if realm.contains('?') { '&' } else { '?' };
@@ -494,7 +497,7 @@ impl Registry {
                 if let Some(basic) = credentials.basic_header() {
                     request = request.header(AUTHORIZATION, basic);
                 }
-                request.body(Payload::Empty.take())
+                request.body(empty_body())
             }
         }
         .map_err(|e| RegistryError::new(ErrorKind::Other, format!("{}: {e}", what())))?;

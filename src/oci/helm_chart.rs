@@ -3,10 +3,9 @@
 //! Helm's media types, so `helm pull oci://…` takes it.
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
 use serde_json::json;
 
-use super::client::{Manifest, Registry, Upload};
+use super::client::{Manifest, Registry, Upload, bytes_body};
 use super::copy::ImageOutcome;
 use super::error::RegistryError;
 use super::progress::{BlobOutcome, Tally};
@@ -92,9 +91,8 @@ async fn upload(
     }
     if let Upload::Open { location } = registry.start_upload(repository, None).await? {
         let size = content.len() as u64;
-        let body = Full::new(content).map_err(|never| match never {}).boxed();
         registry
-            .finish_upload(repository, &location, &digest, size, body)
+            .finish_upload(repository, &location, &digest, size, bytes_body(content))
             .await?;
     }
     Ok(BlobOutcome::Copied)
