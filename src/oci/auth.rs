@@ -153,10 +153,14 @@ struct AuthEntry {
 /// helper named for it, an `auths` entry, then the default credential store;
 /// anonymous when none has one.
 pub fn docker_login(registry: &str) -> Result<RegistryLogin> {
-    let Some(path) = docker_config_path() else {
-        return Ok(anonymous());
-    };
-    let text = match std::fs::read_to_string(&path) {
+    match docker_config_path() {
+        Some(path) => docker_login_from(&path, registry),
+        None => Ok(anonymous()),
+    }
+}
+
+fn docker_login_from(path: &Path, registry: &str) -> Result<RegistryLogin> {
+    let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(anonymous()),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
@@ -174,10 +178,13 @@ pub fn docker_login(registry: &str) -> Result<RegistryLogin> {
     if let Some((key, entry)) = entry {
         let credentials = entry_credentials(entry)
             .with_context(|| format!("{origin}: the auths entry for {key} is malformed"))?;
-        return Ok(RegistryLogin {
-            credentials,
-            origin,
-        });
+        // With a credential store, docker leaves only an empty marker in `auths`.
+        if credentials != Credentials::Anonymous {
+            return Ok(RegistryLogin {
+                credentials,
+                origin,
+            });
+        }
     }
     match &config.creds_store {
         Some(store) => from_helper(store, registry, &origin),
@@ -329,6 +336,48 @@ mod tests {
         assert_eq!(
             entry_credentials(&token).unwrap(),
             Credentials::IdentityToken("refresh".into())
+        );
+    }
+
+    fn login_with_config(config: &str, registry: &str) -> RegistryLogin {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        std::fs::write(&path, config).unwrap();
+        docker_login_from(&path, registry).unwrap()
+    }
+
+    #[test]
+    fn the_auths_entry_of_the_registry_host_is_used() {
+        let auth = STANDARD.encode("me:pw");
+        let config = format!(
+            r#"{{"auths":{{"other:5000":{{}},"https://reg.example:5000":{{"auth":"{auth}"}}}}}}"#
+        );
+        let login = login_with_config(&config, "reg.example:5000");
+        assert_eq!(
+            login.credentials.basic_header(),
+            Some(format!("Basic {auth}"))
+        );
+        assert!(
+            login.origin.starts_with("docker config "),
+            "{}",
+            login.origin
+        );
+        let other = login_with_config(&config, "other:5000");
+        assert_eq!(other.credentials, Credentials::Anonymous);
+    }
+
+    #[test]
+    fn an_empty_auths_marker_defers_to_the_credential_store() {
+        let config = r#"{"auths":{"reg.example":{}},"credsStore":"tare-missing-helper"}"#;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        std::fs::write(&path, config).unwrap();
+        let error = docker_login_from(&path, "reg.example")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("cannot run docker-credential-tare-missing-helper"),
+            "{error}"
         );
     }
 

@@ -4,6 +4,7 @@
 //! what makes a re-run after an interruption copy only what is missing.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
 use futures::future::{BoxFuture, try_join_all};
@@ -51,7 +52,9 @@ pub struct Copier {
     transfers: Semaphore,
     /// Each blob's first destination repository in this run: later images
     /// wait for it, then mount from there instead of copying again.
-    placed: Mutex<HashMap<Digest, Arc<OnceCell<String>>>>,
+    homes: Ledger<Digest, String>,
+    /// The blobs placed in other repositories than their home, by mount or copy.
+    mounts: Ledger<(Digest, String), ()>,
     progress: Arc<Progress>,
 }
 
@@ -69,7 +72,8 @@ impl Copier {
             source,
             destination,
             transfers: Semaphore::new(parallel_blobs),
-            placed: Mutex::new(HashMap::new()),
+            homes: Mutex::new(HashMap::new()),
+            mounts: Mutex::new(HashMap::new()),
             progress,
         }
     }
@@ -168,25 +172,29 @@ impl Copier {
         tally: &Tally,
     ) -> Result<()> {
         let digest = parse_digest(&blob.digest)?;
-        let cell = {
-            let mut placed = self.placed.lock().expect("blob ledger lock");
-            placed.entry(digest.clone()).or_default().clone()
-        };
         let mut outcome = None;
-        let home = cell
+        let home_cell = ledger_cell(&self.homes, digest.clone());
+        let home = home_cell
             .get_or_try_init(|| async {
                 outcome = Some(self.transfer(from, to, &digest, blob.size, None).await?);
                 Ok::<_, RegistryError>(to.to_string())
             })
             .await?;
-        let outcome = match outcome {
-            Some(outcome) => outcome,
-            None if home == to => BlobOutcome::Present,
-            None => {
-                self.transfer(from, to, &digest, blob.size, Some(home))
-                    .await?
-            }
-        };
+        if outcome.is_none() && home != to {
+            // Once per repository: registries race on concurrent mounts of
+            // one blob into one repository (distribution's filesystem driver
+            // briefly shows the link empty).
+            ledger_cell(&self.mounts, (digest.clone(), to.to_string()))
+                .get_or_try_init(|| async {
+                    outcome = Some(
+                        self.transfer(from, to, &digest, blob.size, Some(home))
+                            .await?,
+                    );
+                    Ok::<_, RegistryError>(())
+                })
+                .await?;
+        }
+        let outcome = outcome.unwrap_or(BlobOutcome::Present);
         tally.record(outcome, blob.size);
         self.progress.totals.record(outcome, blob.size);
         Ok(())
@@ -243,6 +251,14 @@ impl Copier {
         })
         .await
     }
+}
+
+/// Work done at most once per key; late comers wait for the first one's result.
+type Ledger<K, V> = Mutex<HashMap<K, Arc<OnceCell<V>>>>;
+
+fn ledger_cell<K: Eq + Hash, V>(ledger: &Ledger<K, V>, key: K) -> Arc<OnceCell<V>> {
+    let mut cells = ledger.lock().expect("blob ledger lock");
+    cells.entry(key).or_default().clone()
 }
 
 fn parse_digest(text: &str) -> Result<Digest> {
