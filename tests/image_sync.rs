@@ -737,3 +737,15 @@ fn insecure_registry_needs_image_sync() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("--insecure-registry requires --image-sync"));
 }
+
+#[test]
+fn syncing_a_registry_onto_itself_is_refused() {
+    let registry = unique_path(&anonymous_registry(), "self");
+    let output = sync(&registry, &registry, &empty_docker_config());
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("is also the source registry"),
+        "{}",
+        stderr(&output)
+    );
+}

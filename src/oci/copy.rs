@@ -8,6 +8,7 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
 use futures::future::{BoxFuture, try_join_all};
+use http_body_util::BodyExt;
 use serde::Deserialize;
 use tokio::sync::{OnceCell, Semaphore};
 
@@ -17,7 +18,6 @@ use super::progress::{BlobOutcome, Progress, Tally};
 use super::reference::{Digest, Reference};
 use super::retry::with_retries;
 use super::verify::Verified;
-use http_body_util::BodyExt;
 
 /// How a whole image went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -39,7 +39,14 @@ pub fn run(sync: &ImageSync) -> Result<()> {
     let plan = plan(sync)?;
     let source_host = registry_host(&sync.registries.source);
     let destination_host = registry_host(&sync.registries.pull);
-    let source_login = source_login(source_host, sync)?;
+    // A `docker login` for the source wins (mirror to mirror); else the identity.
+    let docker_source_login = docker_login(source_host)?;
+    let uses_identity = docker_source_login.credentials == Credentials::Anonymous;
+    let source_login = if uses_identity {
+        identity_login(sync)
+    } else {
+        docker_source_login
+    };
     let destination_login = docker_login(destination_host)?;
     let source = Registry::new(
         source_host,
@@ -62,7 +69,7 @@ pub fn run(sync: &ImageSync) -> Result<()> {
             eprintln!("Image sync complete: {summary}.");
             Ok(())
         }
-        Err(failure) => Err(explain(failure, &source, &destination, sync)),
+        Err(failure) => Err(explain(failure, &source, &destination, uses_identity, sync)),
     }
 }
 
@@ -109,15 +116,11 @@ fn plain_http(host: &str, insecure: bool) -> bool {
     insecure || is_loopback(host)
 }
 
-/// A `docker login` for the source wins (mirror-to-mirror); otherwise the
-/// identity's token, with its workspace id as the user name: registries that
-/// ask for basic auth get it directly, token-flow registries at their realm.
-fn source_login(host: &str, sync: &ImageSync) -> Result<RegistryLogin> {
-    let docker = docker_login(host)?;
-    if docker.credentials != Credentials::Anonymous {
-        return Ok(docker);
-    }
-    Ok(RegistryLogin {
+/// The identity's token as the password, its workspace id as the user name:
+/// registries that ask for basic auth get it directly, token-flow registries
+/// at their realm.
+fn identity_login(sync: &ImageSync) -> RegistryLogin {
+    RegistryLogin {
         credentials: Credentials::Basic {
             username: sync.identity.workspace_id.clone(),
             password: sync.identity.token().to_string(),
@@ -126,7 +129,7 @@ fn source_login(host: &str, sync: &ImageSync) -> Result<RegistryLogin> {
             "the token of identity file {}",
             sync.identity_file.display()
         ),
-    })
+    }
 }
 
 /// One line that names the image and the registry and says what to do.
@@ -134,6 +137,7 @@ fn explain(
     failure: SyncFailure,
     source: &Registry,
     destination: &Registry,
+    source_uses_identity: bool,
     sync: &ImageSync,
 ) -> anyhow::Error {
     let SyncFailure { image, error } = failure;
@@ -148,24 +152,25 @@ fn explain(
     };
     let host = &registry.host;
     let what_to_do = match (&error.kind, side) {
-        (ErrorKind::Unauthorized | ErrorKind::Denied, Side::Source) => {
-            match registry.credentials_origin() {
-                Some(origin) if origin.starts_with("the token of identity file") => format!(
-                    "the {role} registry {host} did not accept {origin}: regenerate the credential \
-                     (Dashboard → System → Settings → Data plane → Credentials), download the new identity file and retry"
-                ),
-                origin => format!(
-                    "the {role} registry {host} did not accept {}: run docker login {host} with credentials that may pull, and retry",
-                    origin.unwrap_or("anonymous access")
-                ),
-            }
-        }
-        (ErrorKind::Unauthorized | ErrorKind::Denied, Side::Destination) => format!(
-            "the {role} registry {host} did not accept {}: run docker login {host} with credentials that may push, and retry",
-            registry
+        (ErrorKind::Unauthorized | ErrorKind::Denied, _) => {
+            let origin = registry
                 .credentials_origin()
-                .unwrap_or("anonymous access (no docker login for it)")
-        ),
+                .unwrap_or("anonymous access (no docker login for it)");
+            let fix = match side {
+                Side::Source if source_uses_identity => {
+                    "regenerate the credential (Dashboard → System → Settings → Data plane → \
+                     Credentials), download the new identity file and retry"
+                        .to_string()
+                }
+                Side::Source => {
+                    format!("run docker login {host} with credentials that may pull, and retry")
+                }
+                Side::Destination => {
+                    format!("run docker login {host} with credentials that may push, and retry")
+                }
+            };
+            format!("the {role} registry {host} did not accept {origin}: {fix}")
+        }
         (ErrorKind::NotFound, Side::Source) => format!(
             "the {role} registry {host} has no such image: check that {} is the right source \
              (--image-registry, then REGISTRY_URL) and that --image-tag names a published tag",
