@@ -10,6 +10,7 @@ pub mod events;
 pub mod kube;
 pub mod manifest;
 pub mod mp;
+pub mod oci;
 pub mod release;
 pub mod tars;
 pub mod template;

@@ -58,6 +58,10 @@ pub struct InstallArgs {
     /// Sync the images, then exit without deploying (requires --image-sync).
     #[arg(long, help_heading = "Registry")]
     pub sync_only: bool,
+    /// Speak plain HTTP (no TLS) to the --image-sync and source registries; registries on
+    /// this machine (localhost, 127.0.0.1, ::1) always get plain HTTP.
+    #[arg(long, help_heading = "Registry")]
+    pub insecure_registry: bool,
 
     /// Print the generated Helm values to stdout and exit.
     #[arg(long, alias = "dry-run", help_heading = "Inspect")]
@@ -203,6 +207,11 @@ impl InstallArgs {
         }
         if self.sync_only && self.image_sync.is_none() {
             return Err("--sync-only requires --image-sync <REG> (the registry to copy to)".into());
+        }
+        if self.insecure_registry && self.image_sync.is_none() {
+            return Err(
+                "--insecure-registry requires --image-sync <REG> (it only affects the copy)".into(),
+            );
         }
         if !self.enable_guardrails {
             let guardrails_flags = [

@@ -11,6 +11,7 @@ use crate::cli::InstallArgs;
 use crate::tars::deploy::ClusterInputs;
 use crate::tars::documents::{from_yaml, to_yaml, to_yaml_stream};
 use crate::tars::identity::Identity;
+use crate::tars::image_sync::ImageSync;
 use crate::tars::images::{chart_images, chart_reference};
 use crate::tars::resources::{RegistryCredentials, identity_secret, namespace, pull_secret};
 use crate::tars::values::{GuardrailsScheduling, Registries, install_values, merge_over};
@@ -39,9 +40,16 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if args.image_sync.is_some() {
-        bail!(
-            "copying images (--image-sync) is not built yet: mirror the images listed by --print-images, then install with --image-registry <your registry>"
-        );
+        crate::tars::image_sync::run(&ImageSync {
+            images: image_pairs(args, &inputs)?,
+            registries: &inputs.registries,
+            identity: &inputs.identity,
+            identity_file: &args.identity_file,
+            insecure: args.insecure_registry,
+        })?;
+        if args.sync_only {
+            return Ok(ExitCode::SUCCESS);
+        }
     }
     if let Some(url) = args.serve_url.as_deref().filter(|_| !args.crds_only) {
         crate::mp::register_dataplane_url(&inputs.identity, url)?;
@@ -157,18 +165,8 @@ fn resources(args: &InstallArgs, inputs: &Inputs) -> Vec<Value> {
 /// One source reference per line, or `src → dst` pairs with `--image-sync`;
 /// the chart artifact last.
 fn image_list(args: &InstallArgs, inputs: &Inputs) -> Result<String> {
-    let values = helm_values(args, inputs)?;
     let registries = &inputs.registries;
-    let tag = args.image_tag.as_deref();
-    let mut pairs: Vec<(String, String)> = chart_images(&values)?
-        .iter()
-        .map(|image| {
-            (
-                image.reference(&registries.source, tag),
-                image.reference(&registries.pull, tag),
-            )
-        })
-        .collect();
+    let mut pairs = image_pairs(args, inputs)?;
     pairs.push((
         chart_reference(&registries.source),
         chart_reference(&registries.pull),
@@ -180,4 +178,20 @@ fn image_list(args: &InstallArgs, inputs: &Inputs) -> Result<String> {
             None => format!("{source}\n"),
         });
     Ok(lines.collect())
+}
+
+/// (source, destination) reference of every image the install uses.
+fn image_pairs(args: &InstallArgs, inputs: &Inputs) -> Result<Vec<(String, String)>> {
+    let values = helm_values(args, inputs)?;
+    let registries = &inputs.registries;
+    let tag = args.image_tag.as_deref();
+    Ok(chart_images(&values)?
+        .iter()
+        .map(|image| {
+            (
+                image.reference(&registries.source, tag),
+                image.reference(&registries.pull, tag),
+            )
+        })
+        .collect())
 }

@@ -6,6 +6,7 @@ pub mod chart;
 pub mod deploy;
 pub mod documents;
 pub mod identity;
+pub mod image_sync;
 pub mod images;
 pub mod install;
 pub mod preflight;
