@@ -11,6 +11,7 @@ pub mod kube;
 pub mod manifest;
 pub mod mp;
 pub mod oci;
+pub mod percent;
 pub mod release;
 pub mod tars;
 pub mod template;

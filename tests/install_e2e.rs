@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
-use common::{helm, kubeconfig_path};
+use common::{assert_succeeded, helm, kubeconfig_path, kubectl_json, tare};
 use mp_server::MpServer;
 use serde_json::Value;
 
@@ -51,25 +51,7 @@ fn tare_install_with_stdin(mp: &MpServer, flags: &[&str], input: &str) -> Output
 
 /// The registry credentials in a dockerconfigjson pull secret.
 fn pull_secret_auth(namespace: &str, registry: &str) -> String {
-    let out = Command::new(common::required_env("KUBECTL"))
-        .args([
-            "get",
-            "secret",
-            "tars-image-pull-secret",
-            "-n",
-            namespace,
-            "-o",
-            "json",
-        ])
-        .env("KUBECONFIG", kubeconfig_path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let secret: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let secret = kubectl_json(&["get", "secret", "tars-image-pull-secret", "-n", namespace]);
     assert_eq!(secret["type"], "kubernetes.io/dockerconfigjson");
     let config = BASE64
         .decode(secret["data"][".dockerconfigjson"].as_str().unwrap())
@@ -225,16 +207,7 @@ fn the_install_lifecycle_from_crds_only_to_uninstall_as_helm_sees_it() {
     );
     assert_eq!(last_revision(), second, "only the pull secret changed");
 
-    let rollback = Command::new(env!("CARGO_BIN_EXE_tare"))
-        .args(["rollback", "--wait"])
-        .env("KUBECONFIG", kubeconfig_path())
-        .output()
-        .unwrap();
-    assert!(
-        rollback.status.success(),
-        "{}",
-        String::from_utf8_lossy(&rollback.stderr)
-    );
+    assert_succeeded("tare rollback", &tare(&["rollback", "--wait"]));
     let third = last_revision();
     assert_eq!(
         third["description"],
@@ -255,16 +228,7 @@ fn the_install_lifecycle_from_crds_only_to_uninstall_as_helm_sees_it() {
     assert!(manifest.contains("kind: EnvoyProxy"));
     assert!(!manifest.contains("kind: CustomResourceDefinition"));
 
-    let uninstall = Command::new(env!("CARGO_BIN_EXE_tare"))
-        .args(["uninstall", "--wait"])
-        .env("KUBECONFIG", kubeconfig_path())
-        .output()
-        .unwrap();
-    assert!(
-        uninstall.status.success(),
-        "{}",
-        String::from_utf8_lossy(&uninstall.stderr)
-    );
+    assert_succeeded("tare uninstall", &tare(&["uninstall", "--wait"]));
     let history = Command::new(common::required_env("HELM4"))
         .args(["history", "tars", "-n", "tars-system"])
         .env("KUBECONFIG", kubeconfig_path())
@@ -285,11 +249,8 @@ fn after_crds_only_raw_helm_installs_the_exported_chart() {
     succeeded(tare_install(&mp, &["--crds-only"]));
     let scratch = tempfile::tempdir().unwrap();
     let chart = scratch.path().join("serve-helm");
-    let export = Command::new(env!("CARGO_BIN_EXE_tare"))
-        .args(["chart", "export", chart.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(export.status.success());
+    let export = tare(&["chart", "export", chart.to_str().unwrap()]);
+    assert_succeeded("tare chart export", &export);
     let printed = tare_install(
         &mp,
         &[

@@ -10,7 +10,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use common::{helm, kubeconfig_path, required_env};
+use common::{assert_succeeded, helm, kubeconfig_path, kubectl_json, tare};
 use serde_json::Value;
 use tare::manifest::parse_stream;
 
@@ -35,14 +35,6 @@ fn install(environment: &str) -> Output {
 
 fn spawn_install(environment: &str) -> Child {
     install_command(environment).spawn().expect("run tare")
-}
-
-fn succeeded(what: &str, output: &Output) {
-    assert!(
-        output.status.success(),
-        "{what} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 fn history() -> Vec<Value> {
@@ -95,18 +87,14 @@ fn live_release_objects() -> BTreeSet<(String, String, String)> {
     let kinds = "deployments,statefulsets,services,configmaps,serviceaccounts,roles,rolebindings,cronjobs,secrets";
     let mut found = BTreeSet::new();
     for namespace in ["tars-system", "tars-dataplane"] {
-        let out = Command::new(required_env("KUBECTL"))
-            .args(["get", kinds, "-n", namespace, "-o", "json"])
-            .args(["-l", "app.kubernetes.io/managed-by=Helm"])
-            .env("KUBECONFIG", kubeconfig_path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let list = kubectl_json(&[
+            "get",
+            kinds,
+            "-n",
+            namespace,
+            "-l",
+            "app.kubernetes.io/managed-by=Helm",
+        ]);
         for item in list["items"].as_array().unwrap() {
             let annotations = &item["metadata"]["annotations"];
             if annotations["meta.helm.sh/release-name"] != "tars"
@@ -160,7 +148,7 @@ fn assert_consistent(environment: &str) {
 fn after_kill_9_at_any_point_the_next_install_completes_the_release() {
     let _one_at_a_time = DATA_PLANE.lock().unwrap_or_else(|e| e.into_inner());
     common::without_data_plane_release();
-    succeeded("the first install", &install("first"));
+    assert_succeeded("the first install", &install("first"));
 
     let (seed, delays) = kill_points(3);
     for (round, delay) in delays.into_iter().enumerate() {
@@ -172,27 +160,20 @@ fn after_kill_9_at_any_point_the_next_install_completes_the_release() {
 
         let environment = format!("after-{round}");
         let next = install(&environment);
-        succeeded(
+        assert_succeeded(
             &format!("the install after a kill at {delay:?} (seed {seed})"),
             &next,
         );
         assert_consistent(&environment);
     }
-    succeeded(
-        "uninstall",
-        &Command::new(env!("CARGO_BIN_EXE_tare"))
-            .args(["uninstall", "--wait"])
-            .env("KUBECONFIG", kubeconfig_path())
-            .output()
-            .unwrap(),
-    );
+    assert_succeeded("uninstall", &tare(&["uninstall", "--wait"]));
 }
 
 #[test]
 fn of_two_concurrent_upgrades_exactly_one_proceeds() {
     let _one_at_a_time = DATA_PLANE.lock().unwrap_or_else(|e| e.into_inner());
     common::without_data_plane_release();
-    succeeded("the first install", &install("first"));
+    assert_succeeded("the first install", &install("first"));
     let before = history().len();
 
     let racers = [spawn_install("racer-a"), spawn_install("racer-b")];
@@ -210,12 +191,5 @@ fn of_two_concurrent_upgrades_exactly_one_proceeds() {
     );
     assert_eq!(history().len(), before + 1, "one new revision");
 
-    succeeded(
-        "uninstall",
-        &Command::new(env!("CARGO_BIN_EXE_tare"))
-            .args(["uninstall", "--wait"])
-            .env("KUBECONFIG", kubeconfig_path())
-            .output()
-            .unwrap(),
-    );
+    assert_succeeded("uninstall", &tare(&["uninstall", "--wait"]));
 }

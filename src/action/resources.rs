@@ -11,6 +11,7 @@ use kube::discovery::{Scope, pinned_kind};
 use kube::{Api, Client};
 use serde_json::Value;
 
+use crate::percent::percent_encode;
 use crate::yaml::{Numbers, json_from_node, load, split_manifests};
 
 /// What `helm status` shows of the objects, keyed like helm (`v1/ConfigMap`,
@@ -142,7 +143,7 @@ async fn related_pods(
     let url = format!(
         "{}?labelSelector={}",
         api.resource_url(),
-        url_escape(&label_selector)
+        percent_encode(&label_selector)
     );
     if as_table {
         let url = format!("{url}&includeObject=Object");
@@ -159,17 +160,6 @@ async fn related_pods(
         }
     }
     Ok(Some(vec![list]))
-}
-
-fn url_escape(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The objects of the manifest, in order, resolved through discovery.
@@ -380,6 +370,5 @@ mod tests {
             Some(BTreeMap::from([("app".to_string(), "x".to_string())]))
         );
         assert_eq!(string_map(Some(&json!({"app": 1}))), None);
-        assert_eq!(url_escape("a=b,c"), "a%3Db%2Cc");
     }
 }

@@ -24,6 +24,7 @@ use tokio::sync::OnceCell;
 use super::auth::{Challenge, Credentials, RegistryLogin};
 use super::error::{ErrorKind, RegistryError, describe_body, is_tls_failure, kind_of_status};
 use super::reference::Digest;
+use crate::percent::percent_encode;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// Request bodies: empty, small bytes, or a blob streamed from another registry.
@@ -659,19 +660,9 @@ fn embedded_media_type(bytes: &[u8]) -> Option<String> {
 
 /// `application/x-www-form-urlencoded` encoding of pairs.
 fn encode_query(pairs: &[(&str, &str)]) -> String {
-    let encode = |text: &str| -> String {
-        text.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
     pairs
         .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
         .collect::<Vec<_>>()
         .join("&")
 }

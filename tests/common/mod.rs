@@ -160,14 +160,38 @@ pub fn fixture(path: &str) -> PathBuf {
         .join(path)
 }
 
+/// Runs the tare binary against the test cluster.
+pub fn tare(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tare"))
+        .args(args)
+        .env("KUBECONFIG", kubeconfig_path())
+        .output()
+        .expect("run tare")
+}
+
+/// Asserts that a command succeeded (showing its stderr otherwise); returns its stderr.
+pub fn assert_succeeded(what: &str, output: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{what} failed:\n{stderr}");
+    stderr
+}
+
+/// `kubectl <args> -o json` against the test cluster.
+pub fn kubectl_json(args: &[&str]) -> serde_json::Value {
+    let output = Command::new(required_env("KUBECTL"))
+        .args(args)
+        .args(["-o", "json"])
+        .env("KUBECONFIG", kubeconfig_path())
+        .output()
+        .expect("run kubectl");
+    assert_succeeded(&format!("kubectl {args:?}"), &output);
+    serde_json::from_slice(&output.stdout).expect("kubectl prints JSON")
+}
+
 /// Starts a data-plane test from a cluster without the `tars` release (a
 /// previous failed run or `scripts/demo` may have left one).
 pub fn without_data_plane_release() {
-    let output = Command::new(env!("CARGO_BIN_EXE_tare"))
-        .args(["uninstall", "--wait"])
-        .env("KUBECONFIG", kubeconfig_path())
-        .output()
-        .expect("run tare uninstall");
+    let output = tare(&["uninstall", "--wait"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success() || stderr.contains("no release named"),
