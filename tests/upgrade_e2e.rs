@@ -1,6 +1,7 @@
 //! `tare upgrade` end to end on the real cluster: refusals that change
-//! nothing, values carried forward (as real helm reads them), CRDs upserted
-//! with honest counts, and a broken image rolled back. The data plane owns
+//! nothing, values carried forward (as real helm reads them) to a newer chart
+//! pulled from an OCI registry, CRDs upserted with honest counts, and a broken
+//! image rolled back. The data plane owns
 //! cluster-wide objects, so the release steps run in order in one test.
 
 mod common;
@@ -91,6 +92,22 @@ fn newer_chart(dir: &Path) -> PathBuf {
     chart
 }
 
+/// The chart packaged and pushed by real helm v4 to the test registry, as an
+/// operator's CI would publish it; returns its `oci://` reference.
+fn pushed_with_helm(chart: &Path, scratch: &Path) -> String {
+    let registry = common::required_env("TARE_TEST_REGISTRY");
+    let packages = scratch.join("packages");
+    let packages = packages.to_str().unwrap();
+    helm(
+        "HELM4",
+        &["package", chart.to_str().unwrap(), "-d", packages],
+    );
+    let package = format!("{packages}/serve-helm-9.9.9.tgz");
+    let repository = format!("oci://{registry}/tare-tests/upgrade-{}", std::process::id());
+    helm("HELM4", &["push", &package, &repository, "--plain-http"]);
+    format!("{repository}/serve-helm")
+}
+
 fn edit(path: &Path, change: impl FnOnce(&str) -> String) {
     let text = std::fs::read_to_string(path).unwrap();
     let changed = change(&text);
@@ -162,6 +179,7 @@ fn an_upgrade_carries_values_forward_upserts_crds_and_rolls_back_a_broken_image(
 
     let scratch = tempfile::tempdir().unwrap();
     let chart = newer_chart(scratch.path());
+    let oci_chart = pushed_with_helm(&chart, scratch.path());
     delete_crd(DELETED_CRD);
     let stderr = succeeded(
         "upgrade to a newer chart",
@@ -170,7 +188,9 @@ fn an_upgrade_carries_values_forward_upserts_crds_and_rolls_back_a_broken_image(
             identity,
             "--allow-downtime",
             "--chart-path",
-            chart.to_str().unwrap(),
+            &oci_chart,
+            "--chart-version",
+            "9.9.9",
         ]),
     );
     for phase in [

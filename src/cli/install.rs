@@ -58,8 +58,8 @@ pub struct InstallArgs {
     /// Sync the images, then exit without deploying (requires --image-sync).
     #[arg(long, help_heading = "Registry")]
     pub sync_only: bool,
-    /// Speak plain HTTP (no TLS) to the --image-sync and source registries; registries on
-    /// this machine (localhost, 127.0.0.1, ::1) always get plain HTTP.
+    /// Speak plain HTTP (no TLS) to the --image-sync, source and oci:// chart registries;
+    /// registries on this machine (localhost, 127.0.0.1, ::1) always get plain HTTP.
     #[arg(long, help_heading = "Registry")]
     pub insecure_registry: bool,
 
@@ -208,9 +208,14 @@ impl InstallArgs {
         if self.sync_only && self.image_sync.is_none() {
             return Err("--sync-only requires --image-sync <REG> (the registry to copy to)".into());
         }
-        if self.insecure_registry && self.image_sync.is_none() {
+        let oci_chart = self
+            .chart_path
+            .as_deref()
+            .is_some_and(|path| path.starts_with("oci://"));
+        if self.insecure_registry && self.image_sync.is_none() && !oci_chart {
             return Err(
-                "--insecure-registry requires --image-sync <REG> (it only affects the copy)".into(),
+                "--insecure-registry requires --image-sync <REG> or an oci:// --chart-path (it only affects registries)"
+                    .into(),
             );
         }
         if !self.enable_guardrails {

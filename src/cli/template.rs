@@ -9,11 +9,14 @@ use crate::chart::{self, PrintOptions, RenderOptions, ValueOptions};
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Example:\n  tare template tars ./chart -f values.yaml --set global.customer=acme"
+    // `--version` is the chart's version here, as in `helm template`.
+    disable_version_flag = true,
+    after_help = "Examples:\n  tare template tars ./chart -f values.yaml --set global.customer=acme\n  \
+                  tare template tars oci://registry.example.com/charts/serve-helm --version 1.2.3"
 )]
 pub struct TemplateArgs {
-    /// Release name, then the chart (a directory or a .tgz). With one argument it
-    /// is the chart and the release is called `release-name`.
+    /// Release name, then the chart (a directory, a .tgz or an oci:// reference). With one
+    /// argument it is the chart and the release is called `release-name`.
     #[arg(required = true, num_args = 1..=2, value_name = "[NAME] CHART")]
     pub args: Vec<String>,
     /// Values files, merged in order.
@@ -64,6 +67,12 @@ pub struct TemplateArgs {
     /// Render subcharts' NOTES.txt too (never printed by template).
     #[arg(long = "render-subchart-notes")]
     pub render_subchart_notes: bool,
+    /// Version of an oci:// chart (its tag, with `+` written as `_`).
+    #[arg(long, value_name = "VERSION")]
+    pub version: Option<String>,
+    /// Speak plain HTTP to the chart's registry (loopback registries always do).
+    #[arg(long = "plain-http")]
+    pub plain_http: bool,
 }
 
 impl TemplateArgs {
@@ -79,15 +88,7 @@ impl TemplateArgs {
 /// Renders and prints; errors are one line (with helm's hint for render errors).
 pub fn run(args: &TemplateArgs) -> anyhow::Result<ExitCode> {
     let (release, chart_ref) = args.release_and_chart();
-    if chart_ref.starts_with("oci://")
-        || chart_ref.starts_with("https://")
-        || chart_ref.starts_with("http://")
-    {
-        anyhow::bail!(
-            "loading charts from {chart_ref} is not supported yet: use a directory or a .tgz"
-        );
-    }
-    let chart = chart::load(Path::new(chart_ref)).map_err(one_line)?;
+    let chart = load_chart(chart_ref, args)?;
     chart::check_dependencies(&chart).map_err(one_line)?;
     let values = ValueOptions {
         value_files: args.values.clone(),
@@ -124,4 +125,24 @@ pub fn run(args: &TemplateArgs) -> anyhow::Result<ExitCode> {
 
 fn one_line(error: chart::Error) -> anyhow::Error {
     anyhow::anyhow!(error.one_line())
+}
+
+/// A chart directory or `.tgz`, or an `oci://` reference pulled in memory.
+fn load_chart(chart_ref: &str, args: &TemplateArgs) -> anyhow::Result<chart::Chart> {
+    if chart_ref.starts_with("https://") || chart_ref.starts_with("http://") {
+        anyhow::bail!(
+            "loading charts from {chart_ref} is not supported yet: download the .tgz, or use an oci:// reference"
+        );
+    }
+    if !chart_ref.starts_with("oci://") {
+        return chart::load(Path::new(chart_ref)).map_err(one_line);
+    }
+    let Some(version) = &args.version else {
+        anyhow::bail!("{chart_ref}: give the chart version with --version");
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let package = runtime.block_on(crate::oci::pull_chart(chart_ref, version, args.plain_http))?;
+    chart::load_archive(&package).map_err(one_line)
 }

@@ -64,9 +64,15 @@ pub struct UpgradeArgs {
     /// [default: carried forward, else tars-dataplane]
     #[arg(long, hide = true)]
     pub dataplane_namespace: Option<String>,
-    /// A chart directory or .tgz to upgrade to instead of the embedded chart.
+    /// A chart directory, .tgz or oci:// reference to upgrade to instead of the embedded chart.
     #[arg(long, hide = true)]
     pub chart_path: Option<String>,
+    /// Version of an oci:// --chart-path.
+    #[arg(long, hide = true)]
+    pub chart_version: Option<String>,
+    /// Plain HTTP to a non-loopback registry of an oci:// --chart-path.
+    #[arg(long, hide = true)]
+    pub insecure_registry: bool,
     #[arg(long, hide = true)]
     pub image_registry: Option<String>,
     #[arg(long, hide = true)]

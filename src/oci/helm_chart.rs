@@ -3,6 +3,7 @@
 //! Helm's media types, so `helm pull oci://…` takes it.
 
 use bytes::Bytes;
+use http_body_util::BodyExt;
 use serde_json::json;
 
 use super::client::{Manifest, Registry, Upload, bytes_body};
@@ -96,6 +97,52 @@ async fn upload(
             .await?;
     }
     Ok(BlobOutcome::Copied)
+}
+
+/// Charts larger than this are refused rather than held in memory.
+const MAX_CHART_BYTES: usize = 64 << 20;
+
+/// `oci://host/path/name` at `version`, as `helm pull` fetches it: the
+/// artifact's chart layer, digest-checked. The tag is the version with `+`
+/// written as `_`, as `helm push` tags it.
+pub async fn pull_chart(
+    oci_reference: &str,
+    version: &str,
+    insecure: bool,
+) -> anyhow::Result<Bytes> {
+    use anyhow::{Context, bail};
+
+    let Some(path) = oci_reference.strip_prefix("oci://") else {
+        bail!("{oci_reference} is not an oci:// reference");
+    };
+    let Some((host, repository)) = path.split_once('/') else {
+        bail!("{oci_reference} names no repository (expected oci://host/path/chart)");
+    };
+    let login = super::auth::docker_login(host)?;
+    let plain_http = insecure || super::reference::is_loopback(host);
+    let registry = Registry::new(host, plain_http, login);
+    let tag = version.replace('+', "_");
+    let manifest = registry.manifest(repository, &tag).await?;
+    let parsed: serde_json::Value = serde_json::from_slice(&manifest.bytes)
+        .with_context(|| format!("{oci_reference}:{tag}: the manifest is not JSON"))?;
+    let layers = parsed["layers"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let Some(layer) = layers.iter().find(|l| l["mediaType"] == CONTENT_MEDIA_TYPE) else {
+        bail!("{oci_reference}:{tag} is not a Helm chart (no {CONTENT_MEDIA_TYPE} layer)");
+    };
+    let digest = Digest::parse(layer["digest"].as_str().unwrap_or_default())?;
+    let body = registry.blob(repository, &digest).await?;
+    let package = http_body_util::Limited::new(body, MAX_CHART_BYTES)
+        .collect()
+        .await
+        .map_err(|e| anyhow::anyhow!("reading {oci_reference}:{tag}: {e}"))?
+        .to_bytes();
+    if Digest::of(&package) != digest {
+        bail!("{oci_reference}:{tag}: the chart layer does not match its digest {digest}");
+    }
+    Ok(package)
 }
 
 #[cfg(test)]

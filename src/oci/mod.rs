@@ -24,7 +24,7 @@ pub use auth::{Credentials, RegistryLogin, docker_login};
 pub use client::Registry;
 pub use copy::ImageOutcome;
 pub use error::{ErrorKind, RegistryError, Side};
-pub use helm_chart::{CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, HelmChart};
+pub use helm_chart::{CONFIG_MEDIA_TYPE, CONTENT_MEDIA_TYPE, HelmChart, pull_chart};
 pub use reference::{Digest, Reference, is_loopback};
 
 use copy::Copier;

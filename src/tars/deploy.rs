@@ -39,8 +39,12 @@ pub struct ClusterInputs {
 pub struct ReleasePlan {
     pub release_name: String,
     pub system_namespace: String,
-    /// A chart directory or .tgz instead of the embedded chart.
+    /// A chart directory, .tgz or oci:// reference instead of the embedded chart.
     pub chart_path: Option<String>,
+    /// The version of an oci:// chart.
+    pub chart_version: Option<String>,
+    /// Plain HTTP to a non-loopback chart registry.
+    pub insecure_registry: bool,
     pub wait: bool,
     pub timeout: Duration,
     pub atomic: bool,
@@ -54,6 +58,8 @@ impl ReleasePlan {
             release_name: args.release_name.clone(),
             system_namespace: args.system_namespace.clone(),
             chart_path: args.chart_path.clone(),
+            chart_version: args.chart_version.clone(),
+            insecure_registry: args.insecure_registry,
             wait: args.wait,
             timeout: args.timeout,
             atomic: true,
@@ -72,7 +78,7 @@ pub fn install(args: &InstallArgs, inputs: ClusterInputs) -> Result<ExitCode> {
 async fn install_async(args: &InstallArgs, inputs: ClusterInputs) -> Result<ExitCode> {
     let client = connect(&args.cluster).await?;
     let plan = ReleasePlan::for_install(args);
-    let chart = load_chart(plan.chart_path.as_deref())?;
+    let chart = load_chart(&plan).await?;
     let tare_applier = Applier::new(client.clone(), TARE_FIELD_MANAGER, true);
 
     let crds = chart_crds(&chart, &inputs.values, &plan)?;
@@ -176,11 +182,19 @@ pub fn release_values(values: &Value) -> Value {
     release_values
 }
 
-/// The embedded chart, or the one `--chart-path` names.
-pub fn load_chart(chart_path: Option<&str>) -> Result<Chart> {
-    let chart = match chart_path {
-        Some(path) => chart::load(std::path::Path::new(path)),
-        None => chart::load_archive(crate::tars::chart::CHART_TGZ),
+/// The embedded chart, or the one `--chart-path` names: a directory, a
+/// `.tgz`, or an `oci://` reference at `--chart-version`.
+pub async fn load_chart(plan: &ReleasePlan) -> Result<Chart> {
+    let chart = match (&plan.chart_path, &plan.chart_version) {
+        (Some(path), Some(version)) if path.starts_with("oci://") => {
+            let package = crate::oci::pull_chart(path, version, plan.insecure_registry).await?;
+            chart::load_archive(&package)
+        }
+        (Some(path), None) if path.starts_with("oci://") => {
+            bail!("--chart-path {path} needs --chart-version")
+        }
+        (Some(path), _) => chart::load(std::path::Path::new(path)),
+        (None, _) => chart::load_archive(crate::tars::chart::CHART_TGZ),
     };
     chart.map_err(|e| anyhow!(e.one_line()))
 }

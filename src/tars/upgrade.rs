@@ -82,13 +82,15 @@ async fn upgrade(args: &UpgradeArgs, identity: &Identity) -> Result<ExitCode> {
         release_name: args.release_name.clone(),
         system_namespace: namespace.clone(),
         chart_path: args.chart_path.clone(),
+        chart_version: args.chart_version.clone(),
+        insecure_registry: args.insecure_registry,
         wait: true,
         timeout: args.timeout,
         atomic: !args.no_atomic,
         history_max: args.history_max,
         take_ownership: args.take_ownership,
     };
-    let chart = load_chart(plan.chart_path.as_deref())?;
+    let chart = load_chart(&plan).await?;
     match &plan.chart_path {
         Some(path) => eprintln!("Using chart {path}"),
         None => eprintln!("Using embedded chart"),
