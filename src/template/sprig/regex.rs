@@ -6,9 +6,9 @@ use std::collections::HashMap;
 
 use regex::Regex;
 
-use super::strings::lossy;
 use super::{Ty, Value, def, i, s, strings_value};
 use crate::template::Funcs;
+use crate::template::string_from_bytes;
 
 thread_local! {
     static CACHE: RefCell<HashMap<String, Regex>> = RefCell::new(HashMap::new());
@@ -331,12 +331,12 @@ fn split(re: &Regex, expr: &str, text: &str, n: i64) -> Vec<String> {
         }
         end = m.start();
         if m.end() != 0 {
-            out.push(lossy(&b[beg..end]));
+            out.push(string_from_bytes(&b[beg..end]));
         }
         beg = m.end();
     }
     if end != b.len() {
-        out.push(lossy(&b[beg..]));
+        out.push(string_from_bytes(&b[beg..]));
     }
     out
 }
