@@ -194,3 +194,16 @@ wait_http() {
     sleep 0.2
   done
 }
+
+# Print "<milliseconds> <peak RSS KiB>" of one run of CMD... (output discarded):
+# the wall time of a plain run, then peak RSS from a second run under
+# /usr/bin/time (installed if missing). For scripts/bench-* side-by-side runs.
+time_and_rss() {
+  [[ -x /usr/bin/time ]] || apt_install time
+  local t0 t1 kib
+  t0=$EPOCHREALTIME
+  "$@" >/dev/null 2>&1 || true
+  t1=$EPOCHREALTIME
+  kib=$(/usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1)
+  awk -v a="$t0" -v b="$t1" -v k="$kib" 'BEGIN { printf "%.3f %d\n", (b - a) * 1000, k }'
+}
