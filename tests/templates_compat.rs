@@ -106,9 +106,14 @@ fn render(dir: &Path, args: &[String]) -> Result<String, String> {
             "--set" => values.values.push(take()?),
             "--set-string" => values.string_values.push(take()?),
             "--set-json" => values.json_values.push(take()?),
-            "--set-file" => values
-                .file_values
-                .push(dir.join(take()?).display().to_string()),
+            // helm reads the file relative to its working directory: the case's.
+            "--set-file" => {
+                let assignment = take()?;
+                let (key, path) = assignment.split_once('=').unwrap_or((&assignment, ""));
+                values
+                    .file_values
+                    .push(format!("{key}={}", dir.join(path).display()));
+            }
             "--set-literal" => values.literal_values.push(take()?),
             "--show-only" | "-s" => print.show_only.push(take()?),
             "--namespace" | "-n" => options.namespace = take()?,

@@ -117,7 +117,7 @@ impl Files {
 
 impl Object for Files {
     fn type_name(&self) -> String {
-        "files.Files".into()
+        "engine.files".into()
     }
 
     fn method(&self, name: &str) -> Option<Func> {

@@ -166,7 +166,12 @@ fn index(item: &Slot, indexes: &[Slot]) -> BResult {
         return Err("index of untyped nil".into());
     }
     let mut cur = Slot::of(item.v.clone());
+    // Indexing a string gives a byte, a Go `uint8` (tare has no such type).
+    let mut is_byte = false;
     for index in indexes {
+        if is_byte {
+            return Err("can't index item of type uint8".into());
+        }
         if cur.v.is_nil() {
             return Err("index of nil pointer".into());
         }
@@ -186,6 +191,7 @@ fn index(item: &Slot, indexes: &[Slot]) -> BResult {
                 let b = bytes
                     .get(x)
                     .ok_or_else(|| "reflect: string index out of range".to_string())?;
+                is_byte = true;
                 Slot::of(Value::Int(*b as i64))
             }
             Value::Map(m) => {
