@@ -86,6 +86,11 @@ fn translate(expr: &str) -> Result<String, String> {
                     (false, true) | (true, true) => out.push_str(&format!("[^{set}]")),
                     (true, false) => out.push_str(set),
                 }
+                // Go reads a `-` right after a class escape as a literal (`[\w-.]`).
+                if in_class && let Some(r) = rest.strip_prefix('-') {
+                    out.push_str("\\-");
+                    rest = r;
+                }
             }
             '[' if !in_class => {
                 in_class = true;
