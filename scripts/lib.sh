@@ -21,6 +21,7 @@
 #   stop_daemon PIDFILE SUBSTRING       stop it (only if the cmdline matches)
 #   wait_http URL TIMEOUT [CURL ARGS]   wait until URL answers with 2xx
 #   http_status URL [CURL ARGS]         print the HTTP status code (000 if none)
+#   time_and_rss CMD...                 print "<wall ms> <peak RSS KiB>" of CMD
 
 # Name used to prefix log lines.
 TARE_LOG_NAME=${TARE_LOG_NAME:-$(basename "${0:-tare}")}
