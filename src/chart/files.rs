@@ -7,9 +7,7 @@ use std::rc::Rc;
 use base64::Engine as _;
 
 use super::glob::Glob;
-use crate::template::{
-    Func, Map, MapKind, Object, Ty, Value, replace_raw_bytes, string_from_bytes,
-};
+use crate::template::{Func, Map, MapKind, Object, Ty, Value, string_from_bytes};
 use crate::yaml::{self, Node};
 
 /// A values node as templates see it. Maps become `map[string]interface {}`
@@ -51,7 +49,7 @@ fn value_to_node_depth(value: &Value, depth: usize) -> Result<Node, String> {
         Value::Bool(b) => Node::Bool(*b),
         Value::Int(i) | Value::Int64(i) => Node::Int(*i),
         Value::Float(f) => Node::Float(*f),
-        Value::Str(s) => Node::Str(replace_raw_bytes(s).into_owned()),
+        Value::Str(s) => Node::Str(s.to_string()),
         Value::List(items) => Node::Seq(
             items
                 .iter()

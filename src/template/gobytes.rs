@@ -41,8 +41,12 @@ fn escape(byte: u8) -> char {
 }
 
 fn unescape(c: char) -> Option<u8> {
-    let code = u32::from(c);
-    (code >= BASE + 0x80).then(|| (code - BASE) as u8)
+    is_raw_byte(c).then(|| (u32::from(c) - BASE) as u8)
+}
+
+/// Whether `c` stands for a raw byte.
+pub fn is_raw_byte(c: char) -> bool {
+    u32::from(c) >= BASE + 0x80
 }
 
 /// Whether `text` holds escaped raw bytes (their UTF-8 starts F4 8F BE/BF).

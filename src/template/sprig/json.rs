@@ -47,7 +47,7 @@ fn to_node(v: &Value, path: &mut Vec<Map>, depth: usize) -> Result<Node, String>
         Value::Bool(b) => Node::Bool(*b),
         Value::Int(i) | Value::Int64(i) => Node::Int(*i),
         Value::Float(f) => Node::Float(*f),
-        Value::Str(t) => Node::Str(crate::template::replace_raw_bytes(t).into_owned()),
+        Value::Str(t) => Node::Str(t.to_string()),
         Value::List(items) => Node::Seq(
             items
                 .iter()
