@@ -30,7 +30,10 @@ fn chart_with(template: &[u8]) -> Chart {
             ..Metadata::default()
         },
         templates: vec![
-            File { name: "templates/fuzz.yaml".into(), data: template.to_vec() },
+            File {
+                name: "templates/fuzz.yaml".into(),
+                data: template.to_vec(),
+            },
             File {
                 name: "templates/_helpers.tpl".into(),
                 data: b"{{ define \"h\" }}[{{ . }}]{{ end }}".to_vec(),
@@ -38,7 +41,10 @@ fn chart_with(template: &[u8]) -> Chart {
         ],
         values: tare::yaml::load(VALUES, Numbers::Float64).expect("the fuzz values are valid YAML"),
         schema: None,
-        files: vec![File { name: "files/a.txt".into(), data: b"hello\n".to_vec() }],
+        files: vec![File {
+            name: "files/a.txt".into(),
+            data: b"hello\n".to_vec(),
+        }],
         dependencies: Vec::new(),
     }
 }
