@@ -205,6 +205,6 @@ time_and_rss() {
   t0=$EPOCHREALTIME
   "$@" >/dev/null 2>&1 || true
   t1=$EPOCHREALTIME
-  kib=$(/usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1)
+  kib=$({ /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null || true; } | tail -1)
   awk -v a="$t0" -v b="$t1" -v k="$kib" 'BEGIN { printf "%.3f %d\n", (b - a) * 1000, k }'
 }
