@@ -61,17 +61,12 @@ pub(super) fn register(f: &mut Funcs) {
     });
     both(f, "rest", &[Ty::Any], |a| {
         let l = items(&a[0], "Cannot find rest on type {}")?;
-        if l.is_empty() {
-            return Ok(Value::Nil); // Sprig returns a nil slice here
-        }
         Ok(Value::list(l.iter().skip(1).cloned().collect()))
     });
     both(f, "initial", &[Ty::Any], |a| {
         let l = items(&a[0], "Cannot find initial on type {}")?;
-        if l.is_empty() {
-            return Ok(Value::Nil);
-        }
-        Ok(Value::list(l[..l.len() - 1].to_vec()))
+        let n = l.len().saturating_sub(1);
+        Ok(Value::list(l[..n].to_vec()))
     });
     both(f, "reverse", &[Ty::Any], |a| {
         let l = items(&a[0], "Cannot find reverse on type {}")?;
