@@ -21,6 +21,7 @@
 #   stop_daemon PIDFILE SUBSTRING       stop it (only if the cmdline matches)
 #   wait_http URL TIMEOUT [CURL ARGS]   wait until URL answers with 2xx
 #   http_status URL [CURL ARGS]         print the HTTP status code (000 if none)
+#   time_and_rss CMD...                 print "<wall ms> <peak RSS KiB>" of CMD
 
 # Name used to prefix log lines.
 TARE_LOG_NAME=${TARE_LOG_NAME:-$(basename "${0:-tare}")}
@@ -193,4 +194,17 @@ wait_http() {
     fi
     sleep 0.2
   done
+}
+
+# Print "<milliseconds> <peak RSS KiB>" of one run of CMD... (output discarded):
+# the wall time of a plain run, then peak RSS from a second run under
+# /usr/bin/time (installed if missing). For scripts/bench-* side-by-side runs.
+time_and_rss() {
+  [[ -x /usr/bin/time ]] || apt_install time
+  local t0 t1 kib
+  t0=$EPOCHREALTIME
+  "$@" >/dev/null 2>&1 || true
+  t1=$EPOCHREALTIME
+  kib=$({ /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null || true; } | tail -1)
+  awk -v a="$t0" -v b="$t1" -v k="$kib" 'BEGIN { printf "%.3f %d\n", (b - a) * 1000, k }'
 }

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use base64::Engine as _;
 
 use super::glob::Glob;
-use crate::template::{Func, Map, MapKind, Object, Ty, Value};
+use crate::template::{Func, Map, MapKind, Object, Ty, Value, string_from_bytes};
 use crate::yaml::{self, Node};
 
 /// A values node as templates see it. Maps become `map[string]interface {}`
@@ -96,7 +96,7 @@ impl Files {
     fn text(&self, name: &str) -> String {
         self.files
             .get(name)
-            .map(|d| String::from_utf8_lossy(d).into_owned())
+            .map(|d| string_from_bytes(d))
             .unwrap_or_default()
     }
 
@@ -115,7 +115,7 @@ impl Files {
 
 impl Object for Files {
     fn type_name(&self) -> String {
-        "files.Files".into()
+        "engine.files".into()
     }
 
     fn method(&self, name: &str) -> Option<Func> {
@@ -130,7 +130,7 @@ impl Object for Files {
                 let Some(data) = this.files.get(name) else {
                     return Ok(Value::list(Vec::new()));
                 };
-                let text = String::from_utf8_lossy(data);
+                let text = string_from_bytes(data);
                 let text = text.strip_suffix('\n').unwrap_or(&text);
                 Ok(Value::list(text.split('\n').map(Value::from).collect()))
             }),
@@ -146,9 +146,7 @@ impl Object for Files {
                 Ok(Value::Object(Rc::new(Files::new(selected))))
             }),
             "AsConfig" => Func::new(&[], move |_, _| {
-                Ok(Value::from(
-                    this.as_map(|d| String::from_utf8_lossy(d).into_owned()),
-                ))
+                Ok(Value::from(this.as_map(string_from_bytes)))
             }),
             "AsSecrets" => Func::new(&[], move |_, _| {
                 Ok(Value::from(this.as_map(|d| {
@@ -163,12 +161,7 @@ impl Object for Files {
         let map: BTreeMap<String, Value> = self
             .files
             .iter()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    Value::from(String::from_utf8_lossy(v).into_owned()),
-                )
-            })
+            .map(|(k, v)| (k.clone(), Value::from(string_from_bytes(v))))
             .collect();
         Some(Value::Map(Map::from_entries(MapKind::Any, map)))
     }

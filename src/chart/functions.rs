@@ -285,7 +285,8 @@ fn toml_table(node: &Node, path: &mut Vec<String>, out: &mut String) {
     for (k, v) in &sorted {
         if matches!(v, Node::Map(_)) {
             path.push(toml_key(k));
-            if !out.is_empty() {
+            // A blank line only between top-level tables.
+            if path.len() == 1 && !out.is_empty() {
                 out.push('\n');
             }
             let header_indent = "  ".repeat(path.len() - 1);

@@ -7,6 +7,7 @@ use super::Error;
 use super::ignore::go_match;
 use super::model::Chart;
 use super::values::lookup;
+use crate::template;
 use crate::yaml::{self, Node, Numbers};
 
 /// One rendered, non-hook document.
@@ -121,8 +122,12 @@ pub(crate) fn build(
             continue;
         }
         for doc in yaml::split_manifests(content) {
-            let head = yaml::load(&doc, Numbers::Int64)
-                .map_err(|e| Error::new(format!("YAML parse error on {path}: {e}")))?;
+            let parse_error =
+                |e: yaml::Error| Error::new(format!("YAML parse error on {path}: {e}"));
+            if template::has_raw_bytes(&doc) {
+                yaml::check_utf8(&template::string_bytes(&doc)).map_err(parse_error)?;
+            }
+            let head = yaml::load(&doc, Numbers::Int64).map_err(parse_error)?;
             let metadata = lookup(&head, "metadata");
             let kind = scalar(lookup(&head, "kind"));
             let name = scalar(metadata.and_then(|m| lookup(m, "name")));

@@ -2,11 +2,12 @@
 //! the whole chart tree, executed file by file as Helm's engine does.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::rc::Rc;
 
 use super::Error;
 use super::files::{Capabilities, DEFAULT_API_VERSIONS, Files, KubeVersion, node_to_value};
-use super::functions::{self, WARN_END, WARN_START, go_quote};
+use super::functions::{self, WARN_END, WARN_START};
 use super::model::{Chart, Metadata};
 use super::output::{self, Rendered};
 use super::schema;
@@ -334,7 +335,9 @@ fn parse_error(err: &TemplateError) -> Error {
     ))
 }
 
-/// helm v4's wording of execution errors.
+/// helm v4's wording of execution errors: `fail`/`required` messages as
+/// `execution error at (…)`, else the error chain reformatted one block per
+/// template error (see [`traced`]), or Go's one-line text when it can't be.
 pub(crate) fn exec_error(filename: &str, err: &TemplateError) -> Error {
     let text = err.to_string();
     if let (Some(start), Some(end)) = (text.find(WARN_START), text.rfind(WARN_END)) {
@@ -343,26 +346,99 @@ pub(crate) fn exec_error(filename: &str, err: &TemplateError) -> Error {
         return Error::new(format!("execution error at ({location}): {message}"));
     }
     match err {
-        TemplateError::Exec {
-            location,
-            template,
-            context,
-            message,
-        } => {
-            if message.starts_with("error calling ")
-                && !message.starts_with("error calling include: ")
-            {
-                return Error::new(text);
-            }
-            let message =
-                message.replacen("error calling include: ", "error calling include:\n", 1);
-            Error::new(format!(
-                "{location}\n  executing {} at <{context}>:\n    {message}",
-                go_quote(template)
-            ))
-        }
+        TemplateError::Exec { .. } => Error::new(traced(&text).unwrap_or(text)),
         _ => Error::new(text),
     }
+}
+
+/// One template error of a chain, as helm's `TraceableError` prints it.
+#[derive(PartialEq)]
+struct Trace<'a> {
+    location: &'a str,
+    executing: Option<(&'a str, &'a str)>,
+    message: &'a str,
+}
+
+impl fmt::Display for Trace<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.location.is_empty() {
+            write!(f, "{}\n  ", self.location)?;
+        }
+        if let Some((template, context)) = self.executing {
+            write!(f, "executing \"{template}\" at <{context}>:\n    ")?;
+        }
+        if !self.message.is_empty() {
+            writeln!(f, "{}", self.message)?;
+        }
+        Ok(())
+    }
+}
+
+/// helm v4 walks Go's error chain (`errors.Unwrap`) and prints each template
+/// error in it as a block, but keeps the original one-line text as soon as
+/// one error in the chain is not a template error. In Go's chain only
+/// `error calling <func>: <inner>` continues (text/template wraps a
+/// function's error with `%w`), so the chain is rebuilt from the text: the
+/// inner error of a failing `include` is the included template's own error
+/// (or `no template …`), any other function's error is a plain error.
+fn traced(text: &str) -> Option<String> {
+    let mut traces: Vec<Trace> = Vec::new();
+    let mut current = Some(text);
+    while let Some(error) = current {
+        let (trace, full_message) = parse_trace(error)?;
+        if traces.last() != Some(&trace) {
+            traces.push(trace);
+        }
+        current = full_message.and_then(wrapped_error);
+    }
+    let blocks: String = traces.iter().map(Trace::to_string).collect();
+    Some(blocks.trim().to_string())
+}
+
+/// helm's `parseTemplateExecErrorString`: the trace, and the untrimmed
+/// message of the executing form (whose wrapped error may follow).
+fn parse_trace(error: &str) -> Option<(Trace<'_>, Option<&str>)> {
+    let rest = error.strip_prefix("template: ")?;
+    if rest.starts_with("no template ") {
+        let trace = Trace {
+            location: "",
+            executing: None,
+            message: error,
+        };
+        return Some((trace, None));
+    }
+    if let Some((location, after)) = rest.split_once(": executing ") {
+        let quoted = after.strip_prefix('"')?;
+        let (template, after) = quoted.split_once('"')?;
+        let (context, message) = after.strip_prefix(" at <")?.split_once(">: ")?;
+        let trace = Trace {
+            location,
+            executing: Some((template, context)),
+            message: cut_chained(message),
+        };
+        return Some((trace, Some(message)));
+    }
+    let (location, message) = rest.rsplit_once(": ")?;
+    let trace = Trace {
+        location,
+        executing: None,
+        message: cut_chained(message),
+    };
+    Some((trace, None))
+}
+
+/// A message stops where a chained `template:` error starts.
+fn cut_chained(message: &str) -> &str {
+    message
+        .find(" template:")
+        .map_or(message, |at| &message[..at])
+}
+
+/// The error a function call wraps: `error calling <func>: <inner>`.
+fn wrapped_error(message: &str) -> Option<&str> {
+    let call = message.strip_prefix("error calling ")?;
+    let (func, inner) = call.split_once(": ")?;
+    (!func.contains(' ')).then_some(inner)
 }
 
 fn render_templates(

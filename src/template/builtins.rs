@@ -5,6 +5,7 @@
 
 use super::exec::Slot;
 use super::funcs::Ty;
+use super::gobytes::{string_bytes, string_from_bytes};
 use super::gofmt;
 use super::value::Value;
 
@@ -134,7 +135,7 @@ fn len(item: &Slot) -> BResult {
         return Err("len of nil pointer".into());
     }
     let n = match item.v.underlying() {
-        Value::Str(s) => s.len(),
+        Value::Str(s) => string_bytes(&s).len(),
         Value::List(l) => l.len(),
         Value::Map(m) => m.len(),
         other => return Err(format!("len of type {}", other.type_name())),
@@ -165,7 +166,12 @@ fn index(item: &Slot, indexes: &[Slot]) -> BResult {
         return Err("index of untyped nil".into());
     }
     let mut cur = Slot::of(item.v.clone());
+    // Indexing a string gives a byte, a Go `uint8` (tare has no such type).
+    let mut is_byte = false;
     for index in indexes {
+        if is_byte {
+            return Err("can't index item of type uint8".into());
+        }
         if cur.v.is_nil() {
             return Err("index of nil pointer".into());
         }
@@ -180,11 +186,12 @@ fn index(item: &Slot, indexes: &[Slot]) -> BResult {
                 Slot { v, iface }
             }
             Value::Str(s) => {
-                let x = index_arg(&index.v, s.len())?;
-                let b = s
-                    .as_bytes()
+                let bytes = string_bytes(&s);
+                let x = index_arg(&index.v, bytes.len())?;
+                let b = bytes
                     .get(x)
                     .ok_or_else(|| "reflect: string index out of range".to_string())?;
+                is_byte = true;
                 Slot::of(Value::Int(*b as i64))
             }
             Value::Map(m) => {
@@ -226,7 +233,7 @@ fn slice(item: &Slot, indexes: &[Slot]) -> BResult {
             if indexes.len() == 3 {
                 return Err("cannot 3-index slice a string".into());
             }
-            s.len()
+            string_bytes(s).len()
         }
         Value::List(l) => l.len(),
         other => return Err(format!("can't slice item of type {}", other.type_name())),
@@ -242,9 +249,7 @@ fn slice(item: &Slot, indexes: &[Slot]) -> BResult {
         return Err(format!("invalid slice index: {} > {}", idx[1], idx[2]));
     }
     Ok(Slot::of(match target {
-        Value::Str(s) => {
-            Value::from(String::from_utf8_lossy(&s.as_bytes()[idx[0]..idx[1]]).into_owned())
-        }
+        Value::Str(s) => Value::from(string_from_bytes(&string_bytes(&s)[idx[0]..idx[1]])),
         Value::List(l) => Value::list(l[idx[0]..idx[1]].to_vec()),
         _ => Value::Nil,
     }))

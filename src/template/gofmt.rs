@@ -738,6 +738,12 @@ fn can_backquote(s: &str) -> bool {
 fn append_quoted(out: &mut String, s: &str, quote: char, ascii_only: bool) {
     out.push(quote);
     for c in s.chars() {
+        if super::gobytes::is_raw_byte(c) {
+            // strconv quotes a byte of broken UTF-8 as `\xff`.
+            let byte = super::gobytes::string_bytes(c.encode_utf8(&mut [0; 4]))[0];
+            out.push_str(&format!("\\x{byte:02x}"));
+            continue;
+        }
         append_escaped_rune(out, c, quote, ascii_only);
     }
     out.push(quote);

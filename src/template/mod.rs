@@ -19,6 +19,7 @@ mod builtins;
 mod error;
 mod exec;
 mod funcs;
+mod gobytes;
 mod gofmt;
 mod lex;
 mod parse;
@@ -29,6 +30,7 @@ mod value;
 
 pub use error::TemplateError;
 pub use funcs::{Call, Func, FuncResult, Funcs, Ty};
+pub use gobytes::{has_raw_bytes, is_raw_byte, replace_raw_bytes, string_bytes, string_from_bytes};
 pub use set::{MAX_EXEC_DEPTH, MissingKey, TemplateSet};
 pub use sprig::register as register_sprig;
 pub use value::{Map, MapKind, Object, Value};

@@ -242,6 +242,8 @@ fn has_forbidden_characters(node: &Node) -> bool {
 
 /// A string after encoding/json wrote it and yaml.v2 read it back.
 fn through_json(s: &str) -> Result<String, Error> {
+    // encoding/json writes each byte of broken UTF-8 as U+FFFD.
+    let s = &*crate::template::replace_raw_bytes(s);
     if !s.contains('\u{85}') {
         return Ok(s.to_string());
     }

@@ -133,6 +133,8 @@ impl Encoder<'_> {
                 c if c < ' ' => {
                     let _ = write!(self.out, "\\u{:04x}", c as u32);
                 }
+                // A byte of broken UTF-8, as Go's encoder writes it.
+                c if crate::template::is_raw_byte(c) => self.out.push_str("\\ufffd"),
                 c => self.out.push(c),
             }
         }

@@ -29,6 +29,7 @@ mod load;
 mod resolve;
 mod serde_json_bridge;
 mod split;
+mod utf8;
 
 #[cfg(test)]
 mod tests;
@@ -38,6 +39,7 @@ pub use json::{from_json, to_json, to_pretty_json, to_raw_json};
 pub use load::load;
 pub use serde_json_bridge::{json_from_node, node_from_json};
 pub use split::split_manifests;
+pub use utf8::check_utf8;
 
 use std::fmt;
 

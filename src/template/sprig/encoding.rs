@@ -3,45 +3,45 @@
 
 use sha1::Digest;
 
-use super::strings::lossy;
 use super::{Ty, def, s};
 use crate::template::Funcs;
+use crate::template::{string_bytes, string_from_bytes};
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const B32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 pub(super) fn register(f: &mut Funcs) {
     def(f, "b64enc", &[Ty::Str], |a| {
-        Ok(b64_encode(s(&a[0]).as_bytes()).into())
+        Ok(b64_encode(&string_bytes(s(&a[0]))).into())
     });
     def(f, "b64dec", &[Ty::Str], |a| {
-        Ok(match b64_decode(s(&a[0]).as_bytes()) {
-            Ok(b) => lossy(&b),
+        Ok(match b64_decode(&string_bytes(s(&a[0]))) {
+            Ok(b) => string_from_bytes(&b),
             Err(at) => format!("illegal base64 data at input byte {at}"),
         }
         .into())
     });
     def(f, "b32enc", &[Ty::Str], |a| {
-        Ok(b32_encode(s(&a[0]).as_bytes()).into())
+        Ok(b32_encode(&string_bytes(s(&a[0]))).into())
     });
     def(f, "b32dec", &[Ty::Str], |a| {
-        Ok(match b32_decode(s(&a[0]).as_bytes()) {
-            Ok(b) => lossy(&b),
+        Ok(match b32_decode(&string_bytes(s(&a[0]))) {
+            Ok(b) => string_from_bytes(&b),
             Err(at) => format!("illegal base32 data at input byte {at}"),
         }
         .into())
     });
     def(f, "sha1sum", &[Ty::Str], |a| {
-        Ok(hex(&sha1::Sha1::digest(s(&a[0]))).into())
+        Ok(hex(&sha1::Sha1::digest(string_bytes(s(&a[0])))).into())
     });
     def(f, "sha256sum", &[Ty::Str], |a| {
-        Ok(hex(&sha2::Sha256::digest(s(&a[0]))).into())
+        Ok(hex(&sha2::Sha256::digest(string_bytes(s(&a[0])))).into())
     });
     def(f, "sha512sum", &[Ty::Str], |a| {
-        Ok(hex(&sha2::Sha512::digest(s(&a[0]))).into())
+        Ok(hex(&sha2::Sha512::digest(string_bytes(s(&a[0])))).into())
     });
     def(f, "adler32sum", &[Ty::Str], |a| {
-        Ok(adler32(s(&a[0]).as_bytes()).to_string().into())
+        Ok(adler32(&string_bytes(s(&a[0]))).to_string().into())
     });
 }
 

@@ -6,9 +6,9 @@ use std::collections::HashMap;
 
 use regex::Regex;
 
-use super::strings::lossy;
 use super::{Ty, Value, def, i, s, strings_value};
 use crate::template::Funcs;
+use crate::template::string_from_bytes;
 
 thread_local! {
     static CACHE: RefCell<HashMap<String, Regex>> = RefCell::new(HashMap::new());
@@ -86,11 +86,10 @@ fn translate(expr: &str) -> Result<String, String> {
                     (false, true) | (true, true) => out.push_str(&format!("[^{set}]")),
                     (true, false) => out.push_str(set),
                 }
-                // In Go a `-` right after a class escape (`[\w-.]`) is a literal;
-                // after the expanded set it would read as a range.
-                if in_class && rest.starts_with('-') && !rest.starts_with("-]") {
+                // Go reads a `-` right after a class escape as a literal (`[\w-.]`).
+                if in_class && let Some(r) = rest.strip_prefix('-') {
                     out.push_str("\\-");
-                    rest = &rest[1..];
+                    rest = r;
                 }
             }
             '[' if !in_class => {
@@ -337,12 +336,12 @@ fn split(re: &Regex, expr: &str, text: &str, n: i64) -> Vec<String> {
         }
         end = m.start();
         if m.end() != 0 {
-            out.push(lossy(&b[beg..end]));
+            out.push(string_from_bytes(&b[beg..end]));
         }
         beg = m.end();
     }
     if end != b.len() {
-        out.push(lossy(&b[beg..]));
+        out.push(string_from_bytes(&b[beg..]));
     }
     out
 }

@@ -2,7 +2,7 @@
 
 use super::{Ty, Value, def, def_var, i, rand_index, s, sprint1, strings_value, strval};
 use crate::template::value::{Map, MapKind};
-use crate::template::{Funcs, gofmt};
+use crate::template::{Funcs, gofmt, string_bytes, string_from_bytes};
 
 pub(super) fn register(f: &mut Funcs) {
     def(f, "hello", &[], |_| Ok("Hello!".into()));
@@ -25,7 +25,8 @@ pub(super) fn register(f: &mut Funcs) {
         .into())
     });
     def(f, "trunc", &[Ty::Int, Ty::Str], |a| {
-        let (c, t) = (i(&a[0]), s(&a[1]).as_bytes());
+        let (c, t) = (i(&a[0]), string_bytes(s(&a[1])));
+        let t = &t[..];
         let len = t.len() as i64;
         let out = if c < 0 && len + c > 0 {
             &t[(len + c) as usize..]
@@ -34,7 +35,7 @@ pub(super) fn register(f: &mut Funcs) {
         } else {
             t
         };
-        Ok(lossy(out).into())
+        Ok(string_from_bytes(out).into())
     });
     def(f, "trim", &[Ty::Str], |a| {
         Ok(s(&a[0]).trim_matches(is_space).into())
@@ -167,28 +168,6 @@ fn numbered(parts: Vec<String>) -> Value {
     Value::Map(m)
 }
 
-/// Bytes back to text. Go strings may hold broken UTF-8 and ours can't, so
-/// each byte that isn't part of a valid sequence becomes U+FFFD, which is
-/// what Go's encoders and `range` make of it.
-pub(super) fn lossy(mut b: &[u8]) -> String {
-    let mut out = String::with_capacity(b.len());
-    loop {
-        match std::str::from_utf8(b) {
-            Ok(s) => {
-                out.push_str(s);
-                return out;
-            }
-            Err(e) => {
-                let (good, rest) = b.split_at(e.valid_up_to());
-                out.push_str(std::str::from_utf8(good).unwrap_or_default());
-                let bad = e.error_len().unwrap_or(rest.len());
-                out.extend(std::iter::repeat_n('\u{fffd}', bad));
-                b = &rest[bad..];
-            }
-        }
-    }
-}
-
 /// `strings.SplitN` (`n < 0`: no limit).
 pub(super) fn split_n(text: &str, sep: &str, n: i64) -> Vec<String> {
     if n == 0 {
@@ -253,7 +232,7 @@ fn bounds(desc: String) -> String {
 }
 
 fn substring(start: i64, end: i64, text: &str) -> Result<String, String> {
-    let b = text.as_bytes();
+    let b = &string_bytes(text)[..];
     let len = b.len() as i64;
     if start < 0 {
         if end < 0 {
@@ -262,23 +241,23 @@ fn substring(start: i64, end: i64, text: &str) -> Result<String, String> {
         if end > len {
             return Err(bounds(format!("[:{end}] with length {len}")));
         }
-        return Ok(lossy(&b[..end as usize]));
+        return Ok(string_from_bytes(&b[..end as usize]));
     }
     if end < 0 || end > len {
         if start > len {
             return Err(bounds(format!("[{start}:{len}]")));
         }
-        return Ok(lossy(&b[start as usize..]));
+        return Ok(string_from_bytes(&b[start as usize..]));
     }
     if start > end {
         return Err(bounds(format!("[{start}:{end}]")));
     }
-    Ok(lossy(&b[start as usize..end as usize]))
+    Ok(string_from_bytes(&b[start as usize..end as usize]))
 }
 
 /// goutils' `AbbreviateFull` (the width checks are done by the callers).
 fn abbreviate(text: &str, offset: i64, max_width: i64) -> String {
-    lossy(&abbreviate_bytes(text.as_bytes(), offset, max_width))
+    string_from_bytes(&abbreviate_bytes(&string_bytes(text), offset, max_width))
 }
 
 fn abbreviate_bytes(b: &[u8], offset: i64, max_width: i64) -> Vec<u8> {
@@ -350,7 +329,7 @@ fn wrap(text: &str, width: i64, newline: &str, wrap_long: bool) -> String {
         }
     }
     out.extend_from_slice(&b[offset..]);
-    lossy(&out)
+    string_from_bytes(&out)
 }
 
 /// `unicode.IsSpace`.
