@@ -7,11 +7,12 @@
 //! differing line of each failure); the runs listed in
 //! `tests/corpus_allowlist.txt` must pass. Add runs there as they start passing.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value as Json;
-use tare::chart::{self, PrintOptions, RenderOptions, ValueOptions};
 
 fn corpus_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -24,58 +25,6 @@ fn corpus_dir() -> PathBuf {
         dir.display()
     );
     dir
-}
-
-/// Renders one run as `helm template <release> ./chart --namespace <ns> <args>`
-/// would, from the case directory.
-fn render_run(
-    case_dir: &Path,
-    release: &str,
-    namespace: &str,
-    args: &[String],
-) -> Result<String, String> {
-    let mut values = ValueOptions::default();
-    let mut options = RenderOptions {
-        release_name: release.to_string(),
-        namespace: namespace.to_string(),
-        ..RenderOptions::default()
-    };
-    let mut print = PrintOptions::default();
-    let mut i = 0;
-    while i < args.len() {
-        let flag = args[i].as_str();
-        let mut take = || {
-            i += 1;
-            args.get(i)
-                .cloned()
-                .ok_or(format!("flag {flag} needs a value"))
-        };
-        match flag {
-            "-f" | "--values" => values.value_files.push(case_dir.join(take()?)),
-            "--set" => values.values.push(take()?),
-            "--set-string" => values.string_values.push(take()?),
-            "--set-json" => values.json_values.push(take()?),
-            "--set-file" => values.file_values.push(take()?),
-            "--set-literal" => values.literal_values.push(take()?),
-            "--show-only" | "-s" => print.show_only.push(take()?),
-            "--kube-version" => options.kube_version = Some(take()?),
-            "--api-versions" | "-a" => options.api_versions.push(take()?),
-            "--skip-tests" => print.skip_tests = true,
-            "--include-crds" => print.include_crds = true,
-            "--no-hooks" => print.no_hooks = true,
-            "--is-upgrade" => options.is_upgrade = true,
-            "--skip-schema-validation" => options.skip_schema_validation = true,
-            other => return Err(format!("unknown flag {other} in case.json")),
-        }
-        i += 1;
-    }
-    let chart = chart::load(&case_dir.join("chart")).map_err(|e| e.to_string())?;
-    chart::check_dependencies(&chart).map_err(|e| e.to_string())?;
-    let user = values.user_values().map_err(|e| e.to_string())?;
-    let rendered = chart::render(&chart, &user, &options).map_err(|e| e.to_string())?;
-    rendered
-        .helm_template_output(&print)
-        .map_err(|e| e.to_string())
 }
 
 /// `None` when equal (ignoring the listed 1-based lines), else a description
@@ -164,7 +113,9 @@ fn corpus_matches_helm_v4() {
                 .filter_map(|n| n.as_u64().map(|n| n as usize))
                 .collect();
             let expected_dir = case_dir.join("expected");
-            let result = render_run(case_dir, release, namespace, &args);
+            let mut args = args.clone();
+            args.extend(["--namespace".to_string(), namespace.to_string()]);
+            let result = common::tare_template(release, &case_dir.join("chart"), case_dir, &args);
             let outcome = if expected_dir.join(format!("{run_name}.v4.err")).is_file() {
                 match result {
                     Err(_) => None,

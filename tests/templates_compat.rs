@@ -12,10 +12,10 @@
 //! has to remove them from the list); every other case must pass. Set
 //! `COMPAT_FILTER=<substring>` to run only some cases.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-
-use tare::chart::{self, PrintOptions, RenderOptions, ValueOptions};
 
 const RELEASE: &str = "compat";
 const DEFAULT_CHART_YAML: &str =
@@ -84,58 +84,6 @@ impl Case {
     }
 }
 
-/// Renders the materialised case in `dir` as `helm template` would.
-fn render(dir: &Path, args: &[String]) -> Result<String, String> {
-    let mut values = ValueOptions::default();
-    let mut options = RenderOptions {
-        release_name: RELEASE.to_string(),
-        ..RenderOptions::default()
-    };
-    let mut print = PrintOptions::default();
-    let mut i = 0;
-    while i < args.len() {
-        let flag = args[i].as_str();
-        let mut take = || {
-            i += 1;
-            args.get(i)
-                .cloned()
-                .ok_or(format!("flag {flag} needs a value"))
-        };
-        match flag {
-            "-f" | "--values" => values.value_files.push(dir.join(take()?)),
-            "--set" => values.values.push(take()?),
-            "--set-string" => values.string_values.push(take()?),
-            "--set-json" => values.json_values.push(take()?),
-            // helm reads the file relative to its working directory: the case's.
-            "--set-file" => {
-                let assignment = take()?;
-                let (key, path) = assignment.split_once('=').unwrap_or((&assignment, ""));
-                values
-                    .file_values
-                    .push(format!("{key}={}", dir.join(path).display()));
-            }
-            "--set-literal" => values.literal_values.push(take()?),
-            "--show-only" | "-s" => print.show_only.push(take()?),
-            "--namespace" | "-n" => options.namespace = take()?,
-            "--kube-version" => options.kube_version = Some(take()?),
-            "--api-versions" | "-a" => options.api_versions.push(take()?),
-            "--skip-tests" => print.skip_tests = true,
-            "--include-crds" => print.include_crds = true,
-            "--no-hooks" => print.no_hooks = true,
-            "--is-upgrade" => options.is_upgrade = true,
-            other => return Err(format!("unknown flag {other} in the case's args")),
-        }
-        i += 1;
-    }
-    let chart = chart::load(&dir.join("chart")).map_err(|e| e.to_string())?;
-    chart::check_dependencies(&chart).map_err(|e| e.to_string())?;
-    let user = values.user_values().map_err(|e| e.to_string())?;
-    let rendered = chart::render(&chart, &user, &options).map_err(|e| e.to_string())?;
-    rendered
-        .helm_template_output(&print)
-        .map_err(|e| e.to_string())
-}
-
 /// helm's error message from its stderr: no `Error: ` prefix, no hint.
 fn helm_message(stderr: &str) -> &str {
     let text = stderr.trim();
@@ -164,7 +112,8 @@ fn first_difference(actual: &str, expected: &str) -> Option<String> {
 fn check(case: &Case) -> Option<String> {
     let dir = tempfile::tempdir().expect("temporary directory");
     case.materialise(dir.path());
-    let result = render(dir.path(), &case.args());
+    let result =
+        common::tare_template(RELEASE, &dir.path().join("chart"), dir.path(), &case.args());
     match (
         case.section("expected.v4"),
         case.section("error.v4"),

@@ -24,7 +24,7 @@ pub use commands::{
 pub use doctor::{DoctorArgs, DoctorCommand, ForwardEventsArgs};
 pub use duration::parse_go_duration;
 pub use install::{DEFAULT_PULL_SECRET_NAME, DeploymentMode, InstallArgs, RedisType};
-pub use template::TemplateArgs;
+pub use template::{TemplateArgs, render as render_template};
 pub use upgrade::UpgradeArgs;
 
 /// Install and upgrade the TARS data plane, with no helm and no kubectl on the machine.

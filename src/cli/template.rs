@@ -85,11 +85,22 @@ impl TemplateArgs {
     }
 }
 
-/// Renders and prints; errors are one line (with helm's hint for render errors).
+/// Renders and prints; chart errors are joined into one line.
 pub fn run(args: &TemplateArgs) -> anyhow::Result<ExitCode> {
+    let printed = render(args).map_err(|error| match error.downcast_ref::<chart::Error>() {
+        Some(chart_error) => anyhow::anyhow!(chart_error.one_line()),
+        None => error,
+    })?;
+    print!("{printed}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `tare template` prints for these arguments. Chart errors keep helm
+/// v4's wording (some span several lines), as the compatibility tests compare.
+pub fn render(args: &TemplateArgs) -> anyhow::Result<String> {
     let (release, chart_ref) = args.release_and_chart();
     let chart = load_chart(chart_ref, args)?;
-    chart::check_dependencies(&chart).map_err(one_line)?;
+    chart::check_dependencies(&chart)?;
     let values = ValueOptions {
         value_files: args.values.clone(),
         values: args.set.clone(),
@@ -98,8 +109,7 @@ pub fn run(args: &TemplateArgs) -> anyhow::Result<ExitCode> {
         file_values: args.set_file.clone(),
         literal_values: args.set_literal.clone(),
     }
-    .user_values()
-    .map_err(one_line)?;
+    .user_values()?;
     let options = RenderOptions {
         release_name: release.to_string(),
         namespace: args.namespace.clone(),
@@ -110,21 +120,14 @@ pub fn run(args: &TemplateArgs) -> anyhow::Result<ExitCode> {
         render_subchart_notes: args.render_subchart_notes,
         ..RenderOptions::default()
     };
-    let rendered = chart::render(&chart, &values, &options).map_err(one_line)?;
-    let printed = rendered
-        .helm_template_output(&PrintOptions {
-            include_crds: args.include_crds,
-            no_hooks: args.no_hooks,
-            skip_tests: args.skip_tests,
-            show_only: args.show_only.clone(),
-        })
-        .map_err(one_line)?;
-    print!("{printed}");
-    Ok(ExitCode::SUCCESS)
-}
-
-fn one_line(error: chart::Error) -> anyhow::Error {
-    anyhow::anyhow!(error.one_line())
+    let rendered = chart::render(&chart, &values, &options)?;
+    let printed = rendered.helm_template_output(&PrintOptions {
+        include_crds: args.include_crds,
+        no_hooks: args.no_hooks,
+        skip_tests: args.skip_tests,
+        show_only: args.show_only.clone(),
+    })?;
+    Ok(printed)
 }
 
 /// A chart directory or `.tgz`, or an `oci://` reference pulled in memory.
@@ -135,7 +138,7 @@ fn load_chart(chart_ref: &str, args: &TemplateArgs) -> anyhow::Result<chart::Cha
         );
     }
     if !chart_ref.starts_with("oci://") {
-        return chart::load(Path::new(chart_ref)).map_err(one_line);
+        return Ok(chart::load(Path::new(chart_ref))?);
     }
     let Some(version) = &args.version else {
         anyhow::bail!("{chart_ref}: give the chart version with --version");
@@ -144,5 +147,5 @@ fn load_chart(chart_ref: &str, args: &TemplateArgs) -> anyhow::Result<chart::Cha
         .enable_all()
         .build()?;
     let package = runtime.block_on(crate::oci::pull_chart(chart_ref, version, args.plain_http))?;
-    chart::load_archive(&package).map_err(one_line)
+    Ok(chart::load_archive(&package)?)
 }

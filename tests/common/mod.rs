@@ -198,3 +198,41 @@ pub fn without_data_plane_release() {
         "cannot remove a leftover tars release:\n{stderr}"
     );
 }
+
+/// `tare template <release> <chart> <args>` through the library call the
+/// command makes, as if run from `dir`: the files `-f` and `--set-file` name
+/// are read relative to it, as helm reads them from its working directory.
+/// Errors keep helm's wording.
+pub fn tare_template(
+    release: &str,
+    chart: &std::path::Path,
+    dir: &std::path::Path,
+    args: &[String],
+) -> Result<String, String> {
+    use clap::Parser as _;
+
+    let mut argv: Vec<String> = vec![
+        "tare".into(),
+        "template".into(),
+        release.into(),
+        chart.display().to_string(),
+    ];
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        argv.push(arg.clone());
+        let in_dir = match arg.as_str() {
+            "-f" | "--values" => rest.next().map(|path| dir.join(path).display().to_string()),
+            "--set-file" => rest.next().map(|assignment| {
+                let (key, path) = assignment.split_once('=').unwrap_or((assignment, ""));
+                format!("{key}={}", dir.join(path).display())
+            }),
+            _ => None,
+        };
+        argv.extend(in_dir);
+    }
+    let cli = tare::cli::Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
+    let tare::cli::Command::Template(template) = cli.command else {
+        unreachable!("parsed as tare template");
+    };
+    tare::cli::render_template(&template).map_err(|e| e.to_string())
+}
