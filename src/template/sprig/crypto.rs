@@ -279,10 +279,28 @@ const ED25519_PKCS8_PREFIX: &[u8] = &[
     0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
 ];
 
+/// An RSA key as `rsa::RsaPrivateKey::new` makes one (two primes with their
+/// top two bits set, e = 65537), but with the two primes searched on two
+/// threads: the search dominates charts that generate certificates, and the
+/// primes are independent.
 fn rsa_key(bits: usize) -> Result<Key, String> {
-    rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, bits)
-        .map(|k| Key::Rsa(Box::new(k)))
-        .map_err(|e| e.to_string())
+    use num_bigint_dig::RandPrime;
+
+    let exponent = rsa::BigUint::from(65_537_u32);
+    loop {
+        let second = std::thread::spawn(move || rand::rngs::OsRng.gen_prime(bits - bits / 2));
+        let first = rand::rngs::OsRng.gen_prime(bits / 2);
+        let second = second
+            .join()
+            .map_err(|_| "the prime search failed".to_string())?;
+        if first == second || (&first * &second).bits() != bits {
+            continue;
+        }
+        // Fails when e is not invertible modulo the totient: draw again, as rsa does.
+        if let Ok(key) = rsa::RsaPrivateKey::from_primes(vec![first, second], exponent.clone()) {
+            return Ok(Key::Rsa(Box::new(key)));
+        }
+    }
 }
 
 fn ec_key() -> Result<Key, String> {
