@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
+use futures::stream::{self, StreamExt, TryStreamExt};
 
 use crate::kube::{
     Applier, ReleaseOwner, adopt_client_side_fields, adoption_problem, wait_ready, with_ownership,
@@ -45,20 +46,29 @@ pub async fn check_adoption(
         return Ok(());
     }
     let known: HashSet<ObjectKey> = previous.iter().map(|m| key(m, owner.namespace)).collect();
-    for target in targets
+    let new_objects = targets
         .iter()
-        .filter(|t| !known.contains(&key(t, owner.namespace)))
-    {
-        let Some(live) = applier.get(target, owner.namespace).await? else {
-            continue;
-        };
-        let live = serde_json::to_value(&live)?;
-        if let Some(problem) = adoption_problem(&live, owner, operation) {
-            bail!("{problem} (pass --take-ownership to adopt it anyway)");
-        }
+        .filter(|t| !known.contains(&key(t, owner.namespace)));
+    // The live objects are read concurrently: a fresh install checks every object.
+    let problems: Vec<Option<String>> = stream::iter(new_objects)
+        .map(|target| async move {
+            let Some(live) = applier.get(target, owner.namespace).await? else {
+                return Ok(None);
+            };
+            let live = serde_json::to_value(&live)?;
+            anyhow::Ok(adoption_problem(&live, owner, operation))
+        })
+        .buffered(ADOPTION_CHECKS_AT_ONCE)
+        .try_collect()
+        .await?;
+    if let Some(problem) = problems.into_iter().flatten().next() {
+        bail!("{problem} (pass --take-ownership to adopt it anyway)");
     }
     Ok(())
 }
+
+/// Live objects read at the same time by the adoption check.
+const ADOPTION_CHECKS_AT_ONCE: usize = 16;
 
 /// How one transition is carried out.
 #[derive(Debug, Clone, Copy)]

@@ -82,7 +82,9 @@ async fn install_async(args: &InstallArgs, inputs: ClusterInputs) -> Result<Exit
     let tare_applier = Applier::new(client.clone(), TARE_FIELD_MANAGER, true);
 
     let crds = chart_crds(&chart, &inputs.values, &plan)?;
-    if may_change_crds(&client).await? {
+    if crds.is_empty() {
+        eprintln!("The chart has no CRDs");
+    } else if may_change_crds(&client).await? {
         eprintln!(
             "Applying {} CRDs (server-side apply, not part of the release)...",
             crds.len()
@@ -259,6 +261,9 @@ pub async fn upsert_crds(
     crds: &[Manifest],
     plan: &ReleasePlan,
 ) -> Result<CrdCounts> {
+    if crds.is_empty() {
+        return Ok(CrdCounts::default());
+    }
     let namespace = plan.system_namespace.as_str();
     // One metadata-only list instead of a GET per CRD.
     let existing: HashMap<String, Option<String>> =
