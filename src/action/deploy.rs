@@ -204,12 +204,7 @@ async fn deploy_locked(
                 .as_mut()
                 .filter(|_| operation == Operation::Upgrade)
             {
-                let description = replaced
-                    .info
-                    .as_ref()
-                    .map(|i| i.description.clone())
-                    .unwrap_or_default();
-                replaced.set_status(Status::Superseded, description);
+                replaced.supersede();
                 store.update(replaced).await?;
             }
             let done = if operation == Operation::Install {

@@ -94,12 +94,7 @@ pub(crate) async fn rollback_locked(
         .into_iter()
         .filter(|r| r.status() == Status::Deployed)
     {
-        let description = deployed
-            .info
-            .as_ref()
-            .map(|i| i.description.clone())
-            .unwrap_or_default();
-        deployed.set_status(Status::Superseded, description);
+        deployed.supersede();
         store.update(&deployed).await?;
     }
     let description = format!("Rollback to {wanted}");

@@ -99,12 +99,7 @@ async fn uninstall_locked(client: &Client, request: &UninstallRequest) -> Result
             .into_iter()
             .filter(|r| r.status() == Status::Deployed && r.version != last.version)
         {
-            let description = deployed
-                .info
-                .as_ref()
-                .map(|i| i.description.clone())
-                .unwrap_or_default();
-            deployed.set_status(Status::Superseded, description);
+            deployed.supersede();
             store.update(&deployed).await?;
         }
     } else {

@@ -81,6 +81,11 @@ impl Release {
         info.description = description.into();
     }
 
+    /// Marks a revision replaced by a newer one; its description stays, as in Helm.
+    pub fn supersede(&mut self) {
+        self.info.get_or_insert_with(Info::default).status = Status::Superseded;
+    }
+
     /// The chart's metadata, if the record has one (Helm prints `MISSING` otherwise).
     pub fn metadata(&self) -> Option<&Metadata> {
         self.chart.as_ref()?.metadata.as_ref()
