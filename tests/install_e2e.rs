@@ -7,8 +7,7 @@
 mod common;
 mod mp_server;
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::Mutex;
 
 use base64::Engine as _;
@@ -29,24 +28,14 @@ fn tare_install(mp: &MpServer, flags: &[&str]) -> Output {
 
 /// `tare install` with `input` on stdin (for `--image-pull-secret-stdin`).
 fn tare_install_with_stdin(mp: &MpServer, flags: &[&str], input: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tare"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tare"));
+    command
         .arg("install")
         .arg(mp.identity_file())
         .args(flags)
         .env("KUBECONFIG", kubeconfig_path())
-        .env("TARE_MP_CA_FILE", mp.ca_file())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run tare");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+        .env("TARE_MP_CA_FILE", mp.ca_file());
+    common::output_with_stdin(&mut command, input)
 }
 
 /// The registry credentials in a dockerconfigjson pull secret.

@@ -4,9 +4,10 @@
 //!
 //! After an intended change, regenerate with `TARE_UPDATE_GOLDEN=1 cargo test --test install_print`.
 
-use std::io::Write;
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 fn repo(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)
@@ -14,26 +15,16 @@ fn repo(path: &str) -> PathBuf {
 
 /// Runs `tare install fixtures/identity.json <flags>` with `stdin`, far from any cluster.
 fn print_mode(flags: &[&str], stdin: &str) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tare"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tare"));
+    command
         .arg("install")
         .arg(repo("fixtures/identity.json"))
         .args(flags)
         .current_dir(repo(""))
         .env("KUBECONFIG", "/nonexistent/kubeconfig")
         .env("HOME", "/nonexistent-home")
-        .env_remove("REGISTRY_URL")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run tare");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+        .env_remove("REGISTRY_URL");
+    let output = common::output_with_stdin(&mut command, stdin);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{flags:?} failed: {stderr}");
     assert!(

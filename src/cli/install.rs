@@ -23,18 +23,8 @@ pub struct InstallArgs {
     /// the URL with the management plane. Omit it to configure the URL later in the dashboard.
     #[arg(long, value_name = "URL", help_heading = "Main")]
     pub serve_url: Option<String>,
-    /// HA-safe Envoy defaults (HPA minReplicas 2, PDB minAvailable 1); --ha=false for lab installs.
-    #[arg(long, value_name = "BOOL", default_value_t = true, action = ArgAction::Set,
-          num_args = 0..=1, require_equals = true, default_missing_value = "true", help_heading = "Main")]
-    pub ha: bool,
-    /// Seconds Envoy waits for in-flight LLM streams to finish before it is killed.
-    #[arg(
-        long,
-        value_name = "SECONDS",
-        default_value_t = 300,
-        help_heading = "Main"
-    )]
-    pub drain_timeout_seconds: u32,
+    #[command(flatten)]
+    pub envoy: EnvoyFlags,
     /// Include the guardrails images and configuration.
     #[arg(long, help_heading = "Main")]
     pub enable_guardrails: bool,
@@ -128,6 +118,23 @@ pub struct InstallArgs {
     /// Tolerations for guardrails pods, as a JSON array.
     #[arg(long, hide = true, value_name = "JSON", value_parser = parse_json_array)]
     pub guardrails_tolerations: Option<serde_json::Value>,
+}
+
+/// The data-plane Envoy's flags, the same for `tare install` and `tare upgrade`.
+#[derive(Debug, Args)]
+pub struct EnvoyFlags {
+    /// HA-safe Envoy defaults (HPA minReplicas 2, PDB minAvailable 1); --ha=false for one replica (lab installs).
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = ArgAction::Set,
+          num_args = 0..=1, require_equals = true, default_missing_value = "true", help_heading = "Main")]
+    pub ha: bool,
+    /// Seconds Envoy waits for in-flight LLM streams to finish before it is killed.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 300,
+        help_heading = "Main"
+    )]
+    pub drain_timeout_seconds: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,8 +10,8 @@ use clap::{ArgAction, Args};
 use super::UsageError;
 use super::duration::parse_go_duration;
 use super::install::{
-    DeploymentMode, RedisType, validate_dns_label, validate_image_tag, validate_registry,
-    validate_release_name, validate_url,
+    DeploymentMode, EnvoyFlags, RedisType, validate_dns_label, validate_image_tag,
+    validate_registry, validate_release_name, validate_url,
 };
 use crate::kube::ClusterOptions;
 
@@ -24,18 +24,8 @@ pub struct UpgradeArgs {
     /// Proceed even when the data plane is single-replica: in-flight LLM streams are dropped.
     #[arg(long, help_heading = "Main")]
     pub allow_downtime: bool,
-    /// HA-safe Envoy defaults (HPA minReplicas 2, PDB minAvailable 1); --ha=false keeps one replica.
-    #[arg(long, value_name = "BOOL", default_value_t = true, action = ArgAction::Set,
-          num_args = 0..=1, require_equals = true, default_missing_value = "true", help_heading = "Main")]
-    pub ha: bool,
-    /// Seconds Envoy waits for in-flight LLM streams to finish before it is killed.
-    #[arg(
-        long,
-        value_name = "SECONDS",
-        default_value_t = 300,
-        help_heading = "Main"
-    )]
-    pub drain_timeout_seconds: u32,
+    #[command(flatten)]
+    pub envoy: EnvoyFlags,
     /// Leave a failed upgrade in place for inspection instead of rolling it back.
     #[arg(long, help_heading = "Main")]
     pub no_atomic: bool,

@@ -107,7 +107,7 @@ async fn install_async(args: &InstallArgs, inputs: ClusterInputs) -> Result<Exit
     eprintln!("release: {}", args.release_name);
     eprintln!("system namespace: {}", args.system_namespace);
     eprintln!("dataplane namespace: {}", args.dataplane_namespace);
-    if args.ha {
+    if args.envoy.ha {
         warn_without_metrics_server(&client).await;
     }
     apply_resources(&tare_applier, &inputs.resources, &args.system_namespace).await?;

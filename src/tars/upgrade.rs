@@ -45,7 +45,7 @@ async fn upgrade(args: &UpgradeArgs, identity: &Identity) -> Result<ExitCode> {
     } else {
         cluster_reachable(&client).await?;
         upgrade_permitted(&client, namespace).await?;
-        if args.ha {
+        if args.envoy.ha {
             warn_without_metrics_server(&client).await;
         }
     }

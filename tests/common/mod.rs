@@ -236,3 +236,23 @@ pub fn tare_template(
     };
     tare::cli::render_template(&template).map_err(|e| e.to_string())
 }
+
+/// Runs `command` with `input` on its stdin and collects its output.
+pub fn output_with_stdin(command: &mut Command, input: &str) -> Output {
+    use std::io::Write as _;
+    use std::process::Stdio;
+
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the command");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait for the command")
+}
