@@ -166,10 +166,39 @@ pub fn sort_for_uninstall(manifests: &mut [Manifest]) {
     manifests.reverse();
 }
 
-/// Splits sorted manifests into stages of one kind each: Helm applies a run of
-/// the same kind together and waits before the next kind.
+/// Splits manifests sorted for install into stages applied one after the
+/// other, the objects of a stage concurrently. A stage is a run of Helm's
+/// order whose objects cannot depend on each other at admission: what pods
+/// are admitted against (namespaces, quotas, service accounts) comes before
+/// them, roles before the bindings that grant them, services and workloads
+/// before the API services and webhooks they back, and custom resources last.
+/// Helm itself applies one kind at a time; the fewer round trips matter on a
+/// slow API server.
 pub fn stages(manifests: &[Manifest]) -> Vec<&[Manifest]> {
-    manifests.chunk_by(|a, b| a.kind() == b.kind()).collect()
+    manifests
+        .chunk_by(|a, b| apply_phase(a.kind()) == apply_phase(b.kind()))
+        .collect()
+}
+
+/// The stage of a kind: the first kind of each stage, in install order, opens
+/// it; kinds Helm does not know (custom resources) come after all of them.
+fn apply_phase(kind: &str) -> usize {
+    const STAGE_OPENERS: &[&str] = &[
+        "NetworkPolicy",
+        "PersistentVolumeClaim",
+        "ClusterRoleBinding",
+        "RoleBinding",
+        "APIService",
+        "MutatingWebhookConfiguration",
+    ];
+    let (rank, _) = install_rank(kind);
+    if rank == INSTALL_ORDER.len() {
+        return STAGE_OPENERS.len() + 1;
+    }
+    STAGE_OPENERS
+        .iter()
+        .filter(|opener| install_rank(opener).0 <= rank)
+        .count()
 }
 
 #[cfg(test)]
@@ -221,15 +250,38 @@ mod tests {
     }
 
     #[test]
-    fn stages_group_runs_of_one_kind() {
+    fn stages_keep_admission_dependencies_apart_and_batch_the_rest() {
         let mut manifests = vec![
+            manifest("Gateway", "g"),
             manifest("Service", "s"),
+            manifest("RoleBinding", "rb"),
             manifest("Deployment", "a"),
-            manifest("Deployment", "b"),
+            manifest("Role", "r"),
+            manifest("ServiceAccount", "sa"),
+            manifest("ConfigMap", "c"),
+            manifest("Namespace", "n"),
+            manifest("ValidatingWebhookConfiguration", "v"),
+            manifest("ClusterRole", "cr"),
+            manifest("ClusterRoleBinding", "crb"),
+            manifest("GatewayClass", "gc"),
         ];
         sort_for_install(&mut manifests);
-        let sizes: Vec<usize> = stages(&manifests).iter().map(|s| s.len()).collect();
-        assert_eq!(sizes, [1, 2]);
+        let stages: Vec<Vec<String>> = stages(&manifests)
+            .iter()
+            .map(|stage| kinds_and_names(stage))
+            .collect();
+        assert_eq!(
+            stages,
+            [
+                vec!["Namespace/n"],
+                vec!["ServiceAccount/sa", "ConfigMap/c"],
+                vec!["ClusterRole/cr"],
+                vec!["ClusterRoleBinding/crb", "Role/r"],
+                vec!["RoleBinding/rb", "Service/s", "Deployment/a"],
+                vec!["ValidatingWebhookConfiguration/v"],
+                vec!["Gateway/g", "GatewayClass/gc"],
+            ]
+        );
     }
 
     #[test]

@@ -453,7 +453,8 @@ async fn pruning_keeps_the_newest_deployed_revision_as_helm_does() {
         )
         .await;
     }
-    assert_eq!(store.prune("smoke", 2).await.unwrap(), [2, 3, 4]);
+    let history = store.history("smoke").await.unwrap();
+    assert_eq!(store.prune("smoke", &history, 2).await.unwrap(), [2, 3, 4]);
     let left: Vec<u32> = store
         .history("smoke")
         .await
@@ -463,7 +464,7 @@ async fn pruning_keeps_the_newest_deployed_revision_as_helm_does() {
         .collect();
     assert_eq!(left, [1], "the newest deployed revision survives");
     assert_eq!(
-        store.prune("smoke", 0).await.unwrap(),
+        store.prune("smoke", &history, 0).await.unwrap(),
         Vec::<u32>::new(),
         "0 is unlimited"
     );

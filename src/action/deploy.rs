@@ -167,7 +167,9 @@ async fn deploy_locked(
 
     let version = history.last().map_or(1, |r| r.version + 1);
     let mut record = new_record(&request, version, operation, current.as_ref());
-    store.prune(&request.release, options.history_max).await?;
+    store
+        .prune(&request.release, &history, options.history_max)
+        .await?;
     store.create(&record).await?;
 
     let how = Transition {

@@ -109,13 +109,12 @@ pub async fn run_hooks(
             ));
         }
     }
-    for run in selected
+    // Finished hooks depend on nothing any more: delete them all at once.
+    let deletions = selected
         .iter()
-        .rev()
         .filter(|r| r.has_policy("hook-succeeded") && r.deletable())
-    {
-        applier.delete(&run.manifest, namespace).await?;
-    }
+        .map(|run| applier.delete(&run.manifest, namespace));
+    futures::future::try_join_all(deletions).await?;
     Ok(())
 }
 
@@ -138,7 +137,9 @@ async fn delete_and_wait_gone(
     namespace: &str,
     timeout: Duration,
 ) -> Result<()> {
-    applier.delete(manifest, namespace).await?;
+    if !applier.delete(manifest, namespace).await? {
+        return Ok(());
+    }
     let deadline = tokio::time::Instant::now() + timeout;
     while applier.get(manifest, namespace).await?.is_some() {
         if tokio::time::Instant::now() >= deadline {

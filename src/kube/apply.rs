@@ -177,14 +177,15 @@ impl Applier {
     }
 
     /// Deletes an object (background propagation); a missing one is fine.
-    pub async fn delete(&self, manifest: &Manifest, default_namespace: &str) -> Result<()> {
+    /// Returns whether it still exists, waiting for finalizers.
+    pub async fn delete(&self, manifest: &Manifest, default_namespace: &str) -> Result<bool> {
         let (api, reference) = self.locate(manifest, default_namespace).await?;
         match api
             .delete(&reference.name, &DeleteParams::background())
             .await
         {
-            Ok(_) => Ok(()),
-            Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+            Ok(deleted) => Ok(deleted.is_left()),
+            Err(kube::Error::Api(status)) if status.code == 404 => Ok(false),
             Err(error) => Err(describe_api_error(error, &reference))
                 .with_context(|| format!("deleting {reference}")),
         }

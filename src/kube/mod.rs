@@ -3,11 +3,13 @@
 
 mod access;
 mod apply;
+mod change_feed;
 mod connect;
 mod lease;
 mod managed_fields;
 mod ownership;
 mod readiness;
+mod request_log;
 mod resolve;
 mod wait;
 

@@ -13,6 +13,7 @@ use kube::api::{Api, ListParams};
 use serde_json::Value;
 
 use super::apply::{Applier, ObjectRef};
+use super::change_feed::ChangeFeed;
 use super::readiness::{Readiness, readiness};
 use crate::manifest::Manifest;
 
@@ -28,7 +29,7 @@ const FATAL_WAITING_REASONS: &[&str] = &[
 /// How long a pod may stay unschedulable before the wait gives up on it.
 const UNSCHEDULABLE_GRACE: Duration = Duration::from_secs(30);
 
-/// Polling starts fast (most objects are ready within a moment) and slows down gently.
+/// Polling, behind the change feed, starts fast and slows down gently.
 const FIRST_POLL: Duration = Duration::from_millis(50);
 const MAX_POLL: Duration = Duration::from_millis(1000);
 
@@ -44,6 +45,7 @@ pub async fn wait_ready(
     let mut pending: Vec<&Manifest> = manifests.iter().collect();
     let mut last_report = String::new();
     let mut poll = FIRST_POLL;
+    let mut feed: Option<ChangeFeed> = None;
     while !pending.is_empty() {
         let checks: Vec<(usize, ObjectRef, Readiness)> = stream::iter(pending.iter().enumerate())
             .map(|(i, m)| async move {
@@ -67,6 +69,12 @@ pub async fn wait_ready(
         if pending.is_empty() {
             break;
         }
+        // Watched from the first round on, and only what is still pending:
+        // most objects are ready at once and need no watch.
+        let feed = match &mut feed {
+            Some(feed) => feed,
+            None => feed.insert(ChangeFeed::start(applier, &pending, default_namespace).await),
+        };
         let report = summarize(still.values());
         if report != last_report {
             eprintln!("waiting for {} object(s): {report}", pending.len());
@@ -78,11 +86,12 @@ pub async fn wait_ready(
                 humantime(timeout)
             );
         }
-        tokio::time::sleep(poll).await;
-        // Grow by a quarter: the wait overshoots readiness by at most ~25%
-        // of the time already waited (doubling wasted up to a whole second on
-        // a 2-3 s hook Job), and a few GETs per poll stay cheap.
-        poll = (poll * 5 / 4).min(MAX_POLL);
+        // A change wakes the wait at once; the poll is the fallback (a watch
+        // that could not start) and the clock for pod failure checks.
+        tokio::select! {
+            () = feed.changed() => {}
+            () = tokio::time::sleep(poll) => poll = (poll * 5 / 4).min(MAX_POLL),
+        }
     }
     Ok(())
 }

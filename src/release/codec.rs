@@ -19,10 +19,11 @@ use super::model::Release;
 /// The first bytes of a gzip stream (magic and the deflate method).
 const GZIP_MAGIC: [u8; 3] = [0x1f, 0x8b, 0x08];
 
-/// JSON (as Go marshals it) → gzip at best compression → standard base64.
+/// JSON (as Go marshals it) → gzip → standard base64. Helm compresses at the
+/// best level; the default level is three times faster for 2-3% more bytes.
 pub fn encode(release: &Release) -> Result<Vec<u8>> {
     let json = gojson::to_vec(release)?;
-    let mut gzip = GzEncoder::new(Vec::new(), Compression::best());
+    let mut gzip = GzEncoder::new(Vec::new(), Compression::default());
     gzip.write_all(&json)
         .context("cannot compress the release record")?;
     let compressed = gzip

@@ -12,7 +12,7 @@ use kube::api::{DeleteParams, ListParams, ObjectMeta, PostParams};
 use kube::{Api, Client};
 
 use super::codec;
-use super::model::Release;
+use super::model::{Release, Status};
 
 /// `type` of every release Secret.
 pub const SECRET_TYPE: &str = "helm.sh/release.v1";
@@ -231,24 +231,26 @@ impl SecretStore {
 
     /// Makes room for one more revision under `--history-max max_history`,
     /// as Helm does before it creates a revision: deletes the oldest
-    /// revisions until `max_history - 1` remain, never the newest deployed
-    /// one. `0` means unlimited. Returns the deleted revision numbers.
-    pub async fn prune(&self, name: &str, max_history: usize) -> Result<Vec<u32>> {
+    /// revisions of `history` (the release's, oldest first, as the caller
+    /// holding the operation Lease read it) until `max_history - 1` remain,
+    /// never the newest deployed one. `0` means unlimited. Returns the
+    /// deleted revision numbers.
+    pub async fn prune(
+        &self,
+        name: &str,
+        history: &[Release],
+        max_history: usize,
+    ) -> Result<Vec<u32>> {
         if max_history == 0 {
             return Ok(Vec::new());
         }
         let keep = max_history - 1;
-        let history = match self.history(name).await {
-            Ok(history) => history,
-            Err(error) if error.downcast_ref::<NotFound>().is_some() => return Ok(Vec::new()),
-            Err(error) => return Err(error),
-        };
-        let newest_deployed = match self.deployed(name).await {
-            Ok(release) => Some(release.version),
-            Err(error) if error.downcast_ref::<NotFound>().is_some() => None,
-            Err(error) => return Err(error),
-        };
-        let doomed = revisions_to_prune(&history, keep, newest_deployed);
+        let newest_deployed = history
+            .iter()
+            .rev()
+            .find(|r| r.status() == Status::Deployed)
+            .map(|r| r.version);
+        let doomed = revisions_to_prune(history, keep, newest_deployed);
         let mut errors = Vec::new();
         for &revision in &doomed {
             if let Err(error) = self.delete(name, revision).await {
@@ -368,7 +370,6 @@ fn revisions_to_prune(history: &[Release], keep: usize, newest_deployed: Option<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::release::model::Status;
 
     fn history(statuses: &[Status]) -> Vec<Release> {
         statuses

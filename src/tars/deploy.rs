@@ -11,9 +11,10 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use k8s_openapi::kube_aggregator::pkg::apis::apiregistration::v1::APIService;
-use kube::api::ListParams;
+use kube::api::{ListParams, ObjectMeta};
 use kube::{Api, Client};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 use crate::action::chart_record::{chart_record, config_of};
 use crate::action::deploy::{DeployOptions, DeployRequest, Deployed, Operation, deploy};
@@ -266,21 +267,28 @@ pub async fn upsert_crds(
     }
     let namespace = plan.system_namespace.as_str();
     // One metadata-only list instead of a GET per CRD.
-    let existing: HashMap<String, Option<String>> =
+    let existing: HashMap<String, ObjectMeta> =
         Api::<CustomResourceDefinition>::all(applier.client().clone())
             .list_metadata(&ListParams::default())
             .await
             .context("listing the cluster's CRDs")?
             .items
             .into_iter()
-            .filter_map(|crd| Some((crd.metadata.name?, crd.metadata.resource_version)))
+            .filter_map(|crd| Some((crd.metadata.name.clone()?, crd.metadata)))
             .collect();
     let applied: Vec<(CrdOutcome, bool)> = stream::iter(crds)
         .map(|crd| async {
-            let after = applier.apply(crd, namespace).await?;
-            let outcome = match existing.get(crd.name()) {
+            let (stamped, digest) = with_applied_digest(crd)?;
+            let before = existing.get(crd.name());
+            if before.is_some_and(|meta| is_unchanged_crd(meta, &digest, applier.field_manager())) {
+                return anyhow::Ok((CrdOutcome::Skipped, true));
+            }
+            let after = applier.apply(&stamped, namespace).await?;
+            let outcome = match before {
                 None => CrdOutcome::Created,
-                Some(before) if *before == after.metadata.resource_version => CrdOutcome::Skipped,
+                Some(meta) if meta.resource_version == after.metadata.resource_version => {
+                    CrdOutcome::Skipped
+                }
                 Some(_) => CrdOutcome::Updated,
             };
             let established =
@@ -309,6 +317,32 @@ pub async fn upsert_crds(
     Ok(counts)
 }
 
+/// The annotation that records which rendering of a CRD tare applied last.
+const CRD_DIGEST_ANNOTATION: &str = "tare.tetrate.ai/applied-sha256";
+
+/// The CRD with the digest of its rendering in an annotation, and the digest.
+fn with_applied_digest(crd: &Manifest) -> Result<(Manifest, String)> {
+    let digest = format!("{:x}", Sha256::digest(serde_json::to_vec(&crd.object)?));
+    let mut object = crd.object.clone();
+    object["metadata"]["annotations"][CRD_DIGEST_ANNOTATION] = json!(digest);
+    Ok((Manifest::new(crd.source.clone(), object)?, digest))
+}
+
+/// A live CRD that tare applied from this same rendering and that nobody
+/// changed since: only tare manages its fields (controllers write status
+/// only). Such a CRD is not sent again: CRDs are large and there are many.
+fn is_unchanged_crd(live: &ObjectMeta, digest: &str, field_manager: &str) -> bool {
+    let recorded = live
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(CRD_DIGEST_ANNOTATION));
+    let only_ours = live.managed_fields.iter().flatten().all(|entry| {
+        entry.manager.as_deref() == Some(field_manager)
+            || entry.subresource.as_deref() == Some("status")
+    });
+    recorded.is_some_and(|d| d == digest) && only_ours
+}
+
 enum CrdOutcome {
     Created,
     Updated,
@@ -324,14 +358,23 @@ async fn apply_resources(applier: &Applier, resources: &[Value], namespace: &str
         namespace: None,
     };
     let may_change_namespaces = namespaces_access.allowed(applier.client()).await?;
-    for object in resources {
-        let manifest = Manifest::new("tare", object.clone())?;
-        if manifest.kind() == "Namespace" && !may_change_namespaces {
-            require_namespace(applier.client(), manifest.name()).await?;
-            continue;
-        }
-        applier.apply(&manifest, namespace).await?;
-        eprintln!("{} {}: ok", manifest.kind().to_lowercase(), manifest.name());
+    let manifests = resources
+        .iter()
+        .map(|object| Manifest::new("tare", object.clone()))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Namespaces first, then the Secrets in them; each group at once.
+    let (namespaces, secrets): (Vec<&Manifest>, Vec<&Manifest>) =
+        manifests.iter().partition(|m| m.kind() == "Namespace");
+    for group in [namespaces, secrets] {
+        let outcomes = group.iter().map(|manifest| async move {
+            if manifest.kind() == "Namespace" && !may_change_namespaces {
+                return require_namespace(applier.client(), manifest.name()).await;
+            }
+            applier.apply(manifest, namespace).await?;
+            eprintln!("{} {}: ok", manifest.kind().to_lowercase(), manifest.name());
+            Ok(())
+        });
+        futures::future::try_join_all(outcomes).await?;
     }
     Ok(())
 }
