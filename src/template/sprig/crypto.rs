@@ -166,6 +166,26 @@ fn template_chars(c: u8) -> &'static [u8] {
     }
 }
 
+/// The scrypt key of a password and salt. A chart that derives several site
+/// passwords from one master password and user needs it once, so the last
+/// one is kept (it is what costs: scrypt with N=32768, r=8, p=2).
+fn master_key(password: &str, salt: &[u8]) -> [u8; 64] {
+    type Last = Option<(String, Vec<u8>, [u8; 64])>;
+    thread_local!(static LAST: std::cell::RefCell<Last> = const { std::cell::RefCell::new(None) });
+    LAST.with_borrow_mut(|last| {
+        if let Some((p, s, key)) = last
+            && p == password
+            && s == salt
+        {
+            return *key;
+        }
+        let mut key = [0u8; 64];
+        tare_scrypt::scrypt(password.as_bytes(), salt, 15, 8, 2, &mut key);
+        *last = Some((password.to_string(), salt.to_vec(), key));
+        key
+    })
+}
+
 /// The Master Password algorithm, as Sprig implements it.
 fn derive_password(counter: u32, kind: &str, password: &str, user: &str, site: &str) -> String {
     use hmac::Mac;
@@ -175,14 +195,7 @@ fn derive_password(counter: u32, kind: &str, password: &str, user: &str, site: &
     let mut salt = PASSWORD_SEED.as_bytes().to_vec();
     salt.extend_from_slice(&(user.len() as u32).to_be_bytes());
     salt.extend_from_slice(user.as_bytes());
-    let mut key = [0u8; 64];
-    let params = match scrypt::Params::new(15, 8, 2, 64) {
-        Ok(p) => p,
-        Err(e) => return format!("failed to derive password: {e}"),
-    };
-    if let Err(e) = scrypt::scrypt(password.as_bytes(), &salt, &params, &mut key) {
-        return format!("failed to derive password: {e}");
-    }
+    let key = master_key(password, &salt);
     let mut msg = PASSWORD_SEED.as_bytes().to_vec();
     msg.extend_from_slice(&(site.len() as u32).to_be_bytes());
     msg.extend_from_slice(site.as_bytes());
@@ -280,25 +293,44 @@ const ED25519_PKCS8_PREFIX: &[u8] = &[
 ];
 
 /// An RSA key as `rsa::RsaPrivateKey::new` makes one (two primes with their
-/// top two bits set, e = 65537), but with the two primes searched on two
-/// threads: the search dominates charts that generate certificates, and the
-/// primes are independent.
+/// top two bits set, e = 65537), but faster: the two primes are searched on
+/// two threads (the search dominates charts that generate certificates), and
+/// by `random_prime`.
 fn rsa_key(bits: usize) -> Result<Key, String> {
-    use num_bigint_dig::RandPrime;
-
     let exponent = rsa::BigUint::from(65_537_u32);
     loop {
-        let second = std::thread::spawn(move || rand::rngs::OsRng.gen_prime(bits - bits / 2));
-        let first = rand::rngs::OsRng.gen_prime(bits / 2);
+        let second = std::thread::spawn(move || random_prime(bits / 2));
+        let first = random_prime(bits / 2)?;
         let second = second
             .join()
-            .map_err(|_| "the prime search failed".to_string())?;
-        if first == second || (&first * &second).bits() != bits {
+            .map_err(|_| "the prime search failed".to_string())??;
+        if first == second {
             continue;
         }
         // Fails when e is not invertible modulo the totient: draw again, as rsa does.
         if let Ok(key) = rsa::RsaPrivateKey::from_primes(vec![first, second], exponent.clone()) {
             return Ok(Key::Rsa(Box::new(key)));
+        }
+    }
+}
+
+/// A random prime of `bits` bits (a multiple of 64) with its top two bits
+/// set, so that the product of two has twice as many bits. tare-primes'
+/// sieve and Fermat test rule out nearly every composite cheaply; the
+/// survivor is confirmed by crypto-primes (Baillie-PSW and Miller-Rabin).
+fn random_prime(bits: usize) -> Result<rsa::BigUint, String> {
+    let precision = u32::try_from(bits).map_err(|e| e.to_string())?;
+    loop {
+        let mut start = random_bytes(bits / 8);
+        start[0] |= 0xc0;
+        start[bits / 8 - 1] |= 1;
+        let Some(candidate) = tare_primes::next_probable_prime(&start) else {
+            continue;
+        };
+        let number = crypto_bigint::BoxedUint::from_be_slice(&candidate, precision)
+            .map_err(|e| format!("the prime search found no number: {e}"))?;
+        if crypto_primes::is_prime_with_rng(&mut rand::rngs::OsRng, &number) {
+            return Ok(rsa::BigUint::from_bytes_be(&candidate));
         }
     }
 }

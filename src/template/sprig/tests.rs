@@ -176,6 +176,57 @@ fn generated_keys_have_go_pem_types() {
 }
 
 #[test]
+fn generated_rsa_keys_are_valid() {
+    use rsa::pkcs1::DecodeRsaPrivateKey;
+    use rsa::traits::{PrivateKeyParts, PublicKeyParts};
+    let out = pems(r#"{{ (genCA "ca" 1).Key }}"#);
+    let key = rsa::RsaPrivateKey::from_pkcs1_pem(&out[0]).unwrap_or_else(|e| panic!("{e}"));
+    assert!(key.validate().is_ok());
+    assert_eq!(key.n().bits(), 2048);
+    // Fermat's test with num-bigint's own arithmetic, not the prime search's.
+    for p in key.primes() {
+        let one = rsa::BigUint::from(1u32);
+        for base in [2u32, 3, 5, 7] {
+            assert_eq!(rsa::BigUint::from(base).modpow(&(p - &one), p), one);
+        }
+    }
+}
+
+#[test]
+fn prime_search_skips_only_composites() {
+    let be =
+        |words: [u64; 2]| -> Vec<u8> { words.iter().rev().flat_map(|w| w.to_be_bytes()).collect() };
+    let largest_below_2_128 = be([u64::MAX - 158, u64::MAX]);
+    // Of 2^128 - 171 ... 2^128 - 161, small primes divide all but 2^128 - 167,
+    // which fails Fermat's test; 2^128 - 159 is prime.
+    let found = tare_primes::next_probable_prime(&be([u64::MAX - 170, u64::MAX]));
+    assert_eq!(found.as_ref(), Some(&largest_below_2_128));
+    let found = tare_primes::next_probable_prime(&largest_below_2_128);
+    assert_eq!(found.as_ref(), Some(&largest_below_2_128));
+    // (2^64 - 59)(2^64 - 83) has no small factor but fails Fermat's test.
+    let product = be([0x1321, 0xffff_ffff_ffff_ff72]);
+    assert_ne!(tare_primes::next_probable_prime(&product), Some(product));
+}
+
+#[test]
+fn scrypt_matches_rfc_7914_test_vectors() {
+    let hex = |bytes: &[u8]| -> String { bytes.iter().map(|b| format!("{b:02x}")).collect() };
+    let mut out = [0u8; 64];
+    tare_scrypt::scrypt(b"", b"", 4, 1, 1, &mut out);
+    assert_eq!(
+        hex(&out),
+        "77d6576238657b203b19ca42c18a0497f16b4844e3074ae8dfdffa3fede21442\
+         fcd0069ded0948f8326a753a0fc81f17e8d3e0fb2e0d3628cf35e20c38d18906"
+    );
+    tare_scrypt::scrypt(b"password", b"NaCl", 10, 8, 16, &mut out);
+    assert_eq!(
+        hex(&out),
+        "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b373162\
+         2eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640"
+    );
+}
+
+#[test]
 fn bcrypt_hashes_verify() {
     let out = render(r#"{{ htpasswd "admin" "s3cret" }}"#, Value::Nil).unwrap_or_default();
     let hash = out.strip_prefix("admin:").unwrap_or_default();
