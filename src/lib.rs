@@ -10,6 +10,7 @@ pub mod events;
 pub mod kube;
 pub mod manifest;
 pub mod mp;
+pub mod https;
 pub mod oci;
 pub mod percent;
 pub mod release;
