@@ -4,13 +4,14 @@
 
 pub mod action;
 pub mod chart;
+pub mod chart_source;
 pub mod cli;
 pub mod doctor;
 pub mod events;
+pub mod https;
 pub mod kube;
 pub mod manifest;
 pub mod mp;
-pub mod https;
 pub mod oci;
 pub mod percent;
 pub mod release;
