@@ -4,9 +4,11 @@
 
 pub mod action;
 pub mod chart;
+pub mod chart_source;
 pub mod cli;
 pub mod doctor;
 pub mod events;
+pub mod https;
 pub mod kube;
 pub mod manifest;
 pub mod mp;

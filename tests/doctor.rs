@@ -4,6 +4,7 @@
 //! health report the local management plane (tests/mp_server) receives.
 
 mod common;
+mod https_server;
 mod mp_server;
 
 use std::process::Output;

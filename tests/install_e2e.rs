@@ -5,6 +5,7 @@
 //! `tars-system`, and these steps run in order in one test.
 
 mod common;
+mod https_server;
 mod mp_server;
 
 use std::process::{Command, Output};

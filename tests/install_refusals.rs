@@ -90,14 +90,31 @@ fn print_modes_are_one_at_a_time() {
 }
 
 #[test]
-fn remote_charts_need_a_version_and_the_embedded_chart_has_one() {
+fn oci_charts_need_a_version_and_the_embedded_chart_has_one() {
     assert_refused(
         &["--chart-path", "oci://r.example.com/serve-helm"],
-        "--chart-path with an oci:// or https:// reference requires --chart-version",
+        "--chart-path with an oci:// reference requires --chart-version",
     );
     assert_refused(
         &["--chart-version", "1.2.3"],
         "--chart-version requires --chart-path (the embedded chart has one version)",
+    );
+}
+
+#[test]
+fn a_chart_url_names_its_version_and_only_a_url_takes_a_ca_file() {
+    assert_refused(
+        &[
+            "--chart-path",
+            "https://charts.example.com/serve-helm-1.2.3.tgz",
+            "--chart-version",
+            "1.2.3",
+        ],
+        "--chart-version is for an oci:// --chart-path: an https:// URL names its chart's version",
+    );
+    assert_refused(
+        &["--chart-path", "./chart", "--ca-file", "ca.pem"],
+        "--ca-file requires an https:// --chart-path (it names the chart server's CA)",
     );
 }
 

@@ -3,6 +3,7 @@
 //! install events in ConfigMaps, and `tare doctor forward-events`.
 
 mod common;
+mod https_server;
 mod mp_server;
 
 use std::collections::BTreeMap;

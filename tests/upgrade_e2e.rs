@@ -5,6 +5,7 @@
 //! cluster-wide objects, so the release steps run in order in one test.
 
 mod common;
+mod https_server;
 mod mp_server;
 
 use std::path::{Path, PathBuf};

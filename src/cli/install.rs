@@ -78,9 +78,12 @@ pub struct InstallArgs {
     /// Chart to install instead of the embedded one: a directory, .tgz, oci:// or https:// reference.
     #[arg(long, hide = true)]
     pub chart_path: Option<String>,
-    /// Version of a remote chart (required with an oci:// or https:// --chart-path).
+    /// Version of an oci:// --chart-path (required with one).
     #[arg(long, hide = true)]
     pub chart_version: Option<String>,
+    /// CA bundle (PEM) trusted, besides the system's, for an https:// --chart-path.
+    #[arg(long, hide = true, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
     /// Without --image-sync: the registry the cluster pulls from. With it: the source to copy from.
     #[arg(long, hide = true)]
     pub image_registry: Option<String>,
@@ -249,21 +252,11 @@ impl InstallArgs {
                     .into(),
             );
         }
-        let remote_chart = self
-            .chart_path
-            .as_deref()
-            .is_some_and(|path| path.starts_with("oci://") || path.starts_with("https://"));
-        if remote_chart && self.chart_version.is_none() {
-            return Err(
-                "--chart-path with an oci:// or https:// reference requires --chart-version".into(),
-            );
-        }
-        if self.chart_version.is_some() && self.chart_path.is_none() {
-            return Err(
-                "--chart-version requires --chart-path (the embedded chart has one version)".into(),
-            );
-        }
-        Ok(())
+        validate_chart_flags(
+            self.chart_path.as_deref(),
+            self.chart_version.is_some(),
+            self.ca_file.is_some(),
+        )
     }
 
     fn validate_values(&self) -> Result<(), String> {
@@ -292,6 +285,38 @@ impl InstallArgs {
         }
         Ok(())
     }
+}
+
+/// The hidden chart-source flags of install and upgrade: a version for an
+/// oci:// chart only (a URL names its own), a CA bundle for a URL only.
+pub(super) fn validate_chart_flags(
+    chart_path: Option<&str>,
+    chart_version: bool,
+    ca_file: bool,
+) -> Result<(), String> {
+    let oci = chart_path.is_some_and(|path| path.starts_with("oci://"));
+    let url =
+        chart_path.is_some_and(|path| path.starts_with("https://") || path.starts_with("http://"));
+    if oci && !chart_version {
+        return Err("--chart-path with an oci:// reference requires --chart-version".into());
+    }
+    if chart_version && chart_path.is_none() {
+        return Err(
+            "--chart-version requires --chart-path (the embedded chart has one version)".into(),
+        );
+    }
+    if chart_version && url {
+        return Err(
+            "--chart-version is for an oci:// --chart-path: an https:// URL names its chart's version"
+                .into(),
+        );
+    }
+    if ca_file && !url {
+        return Err(
+            "--ca-file requires an https:// --chart-path (it names the chart server's CA)".into(),
+        );
+    }
+    Ok(())
 }
 
 pub(super) fn validate_url(flag: &str, url: &str) -> Result<(), String> {

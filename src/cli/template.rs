@@ -1,21 +1,24 @@
 //! `tare template`: render a chart locally, printing what `helm template` prints.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
 
 use crate::chart::{self, PrintOptions, RenderOptions, ValueOptions};
+use crate::chart_source::ChartSource;
 
 #[derive(Debug, Args)]
 #[command(
     // `--version` is the chart's version here, as in `helm template`.
     disable_version_flag = true,
     after_help = "Examples:\n  tare template tars ./chart -f values.yaml --set global.customer=acme\n  \
-                  tare template tars oci://registry.example.com/charts/serve-helm --version 1.2.3"
+                  tare template tars oci://registry.example.com/charts/serve-helm --version 1.2.3\n  \
+                  tare template tars https://charts.example.com/serve-helm-1.2.3.tgz --ca-file ca.pem"
 )]
 pub struct TemplateArgs {
-    /// Release name, then the chart (a directory, a .tgz or an oci:// reference). With one
+    /// Release name, then the chart (a directory, a .tgz, an oci:// reference or an https:// URL
+    /// of a .tgz). With one
     /// argument it is the chart and the release is called `release-name`.
     #[arg(required = true, num_args = 1..=2, value_name = "[NAME] CHART")]
     pub args: Vec<String>,
@@ -73,6 +76,9 @@ pub struct TemplateArgs {
     /// Speak plain HTTP to the chart's registry (loopback registries always do).
     #[arg(long = "plain-http")]
     pub plain_http: bool,
+    /// CA bundle (PEM) trusted, besides the system's, for an https:// chart URL.
+    #[arg(long = "ca-file", value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
 }
 
 impl TemplateArgs {
@@ -130,22 +136,16 @@ pub fn render(args: &TemplateArgs) -> anyhow::Result<String> {
     Ok(printed)
 }
 
-/// A chart directory or `.tgz`, or an `oci://` reference pulled in memory.
+/// The chart argument, loaded wherever it is (see [`ChartSource`]).
 fn load_chart(chart_ref: &str, args: &TemplateArgs) -> anyhow::Result<chart::Chart> {
-    if chart_ref.starts_with("https://") || chart_ref.starts_with("http://") {
-        anyhow::bail!(
-            "loading charts from {chart_ref} is not supported yet: download the .tgz, or use an oci:// reference"
-        );
-    }
-    if !chart_ref.starts_with("oci://") {
-        return Ok(chart::load(Path::new(chart_ref))?);
-    }
-    let Some(version) = &args.version else {
-        anyhow::bail!("{chart_ref}: give the chart version with --version");
+    let source = ChartSource {
+        reference: chart_ref,
+        version: args.version.as_deref(),
+        plain_http: args.plain_http,
+        ca_file: args.ca_file.as_deref(),
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let package = runtime.block_on(crate::oci::pull_chart(chart_ref, version, args.plain_http))?;
-    Ok(chart::load_archive(&package)?)
+    if source.is_oci() && source.version.is_none() {
+        anyhow::bail!("{chart_ref}: give the chart version with --version");
+    }
+    source.load_blocking()
 }

@@ -10,8 +10,8 @@ use clap::{ArgAction, Args};
 use super::UsageError;
 use super::duration::parse_go_duration;
 use super::install::{
-    DeploymentMode, EnvoyFlags, RedisType, validate_dns_label, validate_image_tag,
-    validate_registry, validate_release_name, validate_url,
+    DeploymentMode, EnvoyFlags, RedisType, validate_chart_flags, validate_dns_label,
+    validate_image_tag, validate_registry, validate_release_name, validate_url,
 };
 use crate::kube::ClusterOptions;
 
@@ -54,12 +54,16 @@ pub struct UpgradeArgs {
     /// [default: carried forward, else tars-dataplane]
     #[arg(long, hide = true)]
     pub dataplane_namespace: Option<String>,
-    /// A chart directory, .tgz or oci:// reference to upgrade to instead of the embedded chart.
+    /// A chart directory, .tgz, oci:// reference or https:// URL to upgrade to instead of the
+    /// embedded chart.
     #[arg(long, hide = true)]
     pub chart_path: Option<String>,
     /// Version of an oci:// --chart-path.
     #[arg(long, hide = true)]
     pub chart_version: Option<String>,
+    /// CA bundle (PEM) trusted, besides the system's, for an https:// --chart-path.
+    #[arg(long, hide = true, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
     /// Plain HTTP to a non-loopback registry of an oci:// --chart-path.
     #[arg(long, hide = true)]
     pub insecure_registry: bool,
@@ -131,7 +135,11 @@ impl UpgradeArgs {
         if let Some(tag) = &self.image_tag {
             validate_image_tag(tag)?;
         }
-        Ok(())
+        validate_chart_flags(
+            self.chart_path.as_deref(),
+            self.chart_version.is_some(),
+            self.ca_file.is_some(),
+        )
     }
 }
 

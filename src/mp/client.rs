@@ -1,24 +1,17 @@
-//! The HTTPS client: hyper and rustls as kube already uses them, the system's
-//! trust roots plus, for private deployments and tests, the CA bundle named
-//! by `TARE_MP_CA_FILE` (added to the roots; verification is never turned off).
+//! The management plane's client: JSON calls over the shared HTTPS client
+//! (`crate::https`), trusting, for private deployments and tests, the CA
+//! bundle named by `TARE_MP_CA_FILE` too.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 use bytes::Bytes;
 use http::{Method, Request, StatusCode, header};
 use http_body_util::{BodyExt, Full};
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
-use rustls::RootCertStore;
-use rustls::pki_types::CertificateDer;
-use rustls::pki_types::pem::PemObject;
 use serde_json::Value;
 
+use crate::https::{HttpClient, root_cause};
 use crate::tars::identity::Identity;
 
 /// Names a PEM file of extra CA certificates trusted for the management plane.
@@ -35,7 +28,7 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 pub struct ManagementPlane {
     base_url: String,
     token: String,
-    http: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    http: HttpClient<Full<Bytes>>,
 }
 
 /// The final answer to a call.
@@ -81,22 +74,10 @@ impl ManagementPlane {
     }
 
     pub fn new(base_url: &str, token: &str, ca_file: Option<&Path>) -> Result<ManagementPlane> {
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .context("cannot set up TLS")?
-        .with_root_certificates(trust_roots(ca_file)?)
-        .with_no_client_auth();
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .build();
         Ok(ManagementPlane {
             base_url: base_url.trim_end_matches('/').to_string(),
             token: token.to_string(),
-            http: Client::builder(TokioExecutor::new()).build(connector),
+            http: HttpClient::with_ca_file(ca_file, CA_FILE_ENV)?,
         })
     }
 
@@ -150,46 +131,10 @@ impl ManagementPlane {
         };
         match tokio::time::timeout(ATTEMPT_TIMEOUT, exchange).await {
             Ok(Ok(reply)) => Ok(reply),
-            Ok(Err(error)) => Err(anyhow!("POST {url}: {}", root_cause(&error))),
+            Ok(Err(error)) => Err(anyhow!("POST {url}: {}", root_cause(error.as_ref()))),
             Err(_) => bail!("POST {url}: no answer within {ATTEMPT_TIMEOUT:?}"),
         }
     }
-}
-
-/// The deepest cause: hyper's outer errors only say "client error (Connect)".
-fn root_cause(error: &anyhow::Error) -> String {
-    let mut source: &dyn std::error::Error = error.as_ref();
-    while let Some(next) = source.source() {
-        source = next;
-    }
-    source.to_string()
-}
-
-/// The platform's trust roots plus the certificates of `ca_file`.
-fn trust_roots(ca_file: Option<&Path>) -> Result<RootCertStore> {
-    let mut roots = RootCertStore::empty();
-    // Unreadable system certificates are skipped, as every rustls client does;
-    // a missing root then shows up as a certificate error naming the server.
-    let native = rustls_native_certs::load_native_certs();
-    roots.add_parsable_certificates(native.certs);
-    if let Some(path) = ca_file {
-        let certificates: Vec<CertificateDer> = CertificateDer::pem_file_iter(path)
-            .with_context(|| format!("cannot read {CA_FILE_ENV} {}", path.display()))?
-            .collect::<Result<_, _>>()
-            .with_context(|| format!("{CA_FILE_ENV} {} is not a PEM file", path.display()))?;
-        if certificates.is_empty() {
-            bail!(
-                "{CA_FILE_ENV} {} holds no certificate: point it at a PEM CA bundle",
-                path.display()
-            );
-        }
-        for certificate in certificates {
-            roots.add(certificate).with_context(|| {
-                format!("{CA_FILE_ENV} {}: unusable certificate", path.display())
-            })?;
-        }
-    }
-    Ok(roots)
 }
 
 #[cfg(test)]
@@ -220,7 +165,7 @@ mod tests {
             .err()
             .unwrap();
         assert!(
-            format!("{error:#}").contains("holds no certificate"),
+            format!("{error:#}").contains("TARE_MP_CA_FILE"),
             "{error:#}"
         );
     }

@@ -4,7 +4,7 @@
 //! flow with per-repository scopes).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -15,18 +15,15 @@ use http::{HeaderMap, Method, Request, Response, StatusCode};
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Empty, Full, Limited};
 use hyper::body::Incoming;
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::{Client, ResponseFuture};
-use hyper_util::rt::TokioExecutor;
 use tokio::sync::OnceCell;
 
 use super::auth::{Challenge, Credentials, RegistryLogin};
 use super::error::{ErrorKind, RegistryError, describe_body, is_tls_failure, kind_of_status};
 use super::reference::Digest;
+use crate::https::HttpClient;
 use crate::percent::percent_encode;
 
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub use crate::https::BoxError;
 /// Request bodies: empty, small bytes, or a blob streamed from another registry.
 pub type Body = BoxBody<Bytes, BoxError>;
 type Result<T> = std::result::Result<T, RegistryError>;
@@ -116,7 +113,7 @@ pub struct Registry {
     /// `host[:port]`, as operators name the registry.
     pub host: String,
     base: String,
-    http: Http,
+    http: HttpClient<Body>,
     login: RegistryLogin,
     challenge: OnceCell<Challenge>,
     tokens: Mutex<HashMap<String, Token>>,
@@ -129,7 +126,7 @@ impl Registry {
         Arc::new(Registry {
             host: host.to_string(),
             base: format!("{scheme}://{host}"),
-            http: Http::new(),
+            http: HttpClient::new(),
             login,
             challenge: OnceCell::new(),
             tokens: Mutex::new(HashMap::new()),
@@ -539,57 +536,6 @@ impl Registry {
             expires: Instant::now() + lifetime,
         })
     }
-}
-
-/// The two HTTP clients a registry may need. Plain HTTP costs nothing to set
-/// up; the TLS client loads the system's trusted roots (hundreds of files) on
-/// first use only, so loopback registries never pay for it.
-struct Http {
-    plain: Client<HttpConnector, Body>,
-    tls: OnceLock<Client<HttpsConnector<HttpConnector>, Body>>,
-}
-
-impl Http {
-    fn new() -> Http {
-        Http {
-            plain: Client::builder(TokioExecutor::new()).build(connector()),
-            tls: OnceLock::new(),
-        }
-    }
-
-    fn request(&self, request: Request<Body>) -> ResponseFuture {
-        if request.uri().scheme_str() == Some("https") {
-            self.tls.get_or_init(tls_client).request(request)
-        } else {
-            self.plain.request(request)
-        }
-    }
-}
-
-fn connector() -> HttpConnector {
-    let mut connector = HttpConnector::new();
-    connector.enforce_http(false);
-    connector.set_connect_timeout(Some(Duration::from_secs(30)));
-    connector
-}
-
-fn tls_client() -> Client<HttpsConnector<HttpConnector>, Body> {
-    let mut roots = rustls::RootCertStore::empty();
-    // Unreadable system certificates just leave fewer trusted roots.
-    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("ring supports rustls's default protocol versions")
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
-        .https_only()
-        .enable_http1()
-        .wrap_connector(connector());
-    Client::builder(TokioExecutor::new()).build(https)
 }
 
 /// Passes a response with an expected status; turns any other into an error

@@ -81,25 +81,11 @@ pub fn kind_of_status(status: u16, retry_after: Option<Duration>) -> ErrorKind {
 /// Whether a transport error comes from TLS (a bad certificate, or a peer
 /// that does not speak TLS at all).
 pub fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool {
-    let mut current = Some(error);
-    while let Some(error) = current {
-        // rustls's own errors, or the connector's word for a handshake that
-        // broke off (a plain-HTTP server answering and hanging up).
-        if error.downcast_ref::<rustls::Error>().is_some()
-            || error.to_string().contains("tls handshake")
-        {
-            return true;
-        }
-        if let Some(io) = error.downcast_ref::<std::io::Error>()
-            && io
-                .get_ref()
-                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
-        {
-            return true;
-        }
-        current = error.source();
-    }
-    false
+    // rustls's own errors, or the connector's word for a handshake that
+    // broke off (a plain-HTTP server answering and hanging up).
+    crate::https::tls_cause(error).is_some()
+        || std::iter::successors(Some(error), |e| e.source())
+            .any(|e| e.to_string().contains("tls handshake"))
 }
 
 /// The message of a distribution error body (`{"errors":[{"message":...}]}`),

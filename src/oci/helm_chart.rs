@@ -12,6 +12,7 @@ use super::error::RegistryError;
 use super::progress::{BlobOutcome, Tally};
 use super::reference::Digest;
 use super::retry::with_retries;
+use crate::chart_source::MAX_CHART_BYTES;
 
 pub const CONFIG_MEDIA_TYPE: &str = "application/vnd.cncf.helm.config.v1+json";
 pub const CONTENT_MEDIA_TYPE: &str = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
@@ -98,9 +99,6 @@ async fn upload(
     }
     Ok(BlobOutcome::Copied)
 }
-
-/// Charts larger than this are refused rather than held in memory.
-const MAX_CHART_BYTES: usize = 64 << 20;
 
 /// `oci://host/path/name` at `version`, as `helm pull` fetches it: the
 /// artifact's chart layer, digest-checked. The tag is the version with `+`

@@ -2,7 +2,7 @@
 //! namespaces and Secrets, then the release itself through the release engine.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -20,6 +20,7 @@ use crate::action::chart_record::{chart_record, config_of};
 use crate::action::deploy::{DeployOptions, DeployRequest, Deployed, Operation, deploy};
 use crate::action::hooks::record_hook;
 use crate::chart::{self, Chart, RenderOptions, Rendered};
+use crate::chart_source::ChartSource;
 use crate::cli::InstallArgs;
 use crate::kube::{Access, Applier, Readiness, connect, readiness, wait_ready};
 use crate::manifest::{Manifest, parse_stream};
@@ -40,10 +41,12 @@ pub struct ClusterInputs {
 pub struct ReleasePlan {
     pub release_name: String,
     pub system_namespace: String,
-    /// A chart directory, .tgz or oci:// reference instead of the embedded chart.
+    /// A chart directory, .tgz, oci:// reference or https:// URL instead of the embedded chart.
     pub chart_path: Option<String>,
     /// The version of an oci:// chart.
     pub chart_version: Option<String>,
+    /// Extra CA bundle (PEM) for an https:// chart URL.
+    pub ca_file: Option<PathBuf>,
     /// Plain HTTP to a non-loopback chart registry.
     pub insecure_registry: bool,
     pub wait: bool,
@@ -60,6 +63,7 @@ impl ReleasePlan {
             system_namespace: args.system_namespace.clone(),
             chart_path: args.chart_path.clone(),
             chart_version: args.chart_version.clone(),
+            ca_file: args.ca_file.clone(),
             insecure_registry: args.insecure_registry,
             wait: args.wait,
             timeout: args.timeout,
@@ -185,21 +189,29 @@ pub fn release_values(values: &Value) -> Value {
     release_values
 }
 
-/// The embedded chart, or the one `--chart-path` names: a directory, a
-/// `.tgz`, or an `oci://` reference at `--chart-version`.
+/// The embedded chart, or the one `--chart-path` names (see [`ChartSource`]),
+/// its errors on one line.
 pub async fn load_chart(plan: &ReleasePlan) -> Result<Chart> {
-    let chart = match (&plan.chart_path, &plan.chart_version) {
-        (Some(path), Some(version)) if path.starts_with("oci://") => {
-            let package = crate::oci::pull_chart(path, version, plan.insecure_registry).await?;
-            chart::load_archive(&package)
-        }
-        (Some(path), None) if path.starts_with("oci://") => {
-            bail!("--chart-path {path} needs --chart-version")
-        }
-        (Some(path), _) => chart::load(std::path::Path::new(path)),
-        (None, _) => chart::load_archive(crate::tars::chart::CHART_TGZ),
+    let Some(path) = &plan.chart_path else {
+        return chart::load_archive(crate::tars::chart::CHART_TGZ)
+            .map_err(|e| anyhow!(e.one_line()));
     };
-    chart.map_err(|e| anyhow!(e.one_line()))
+    let source = ChartSource {
+        reference: path,
+        version: plan.chart_version.as_deref(),
+        plain_http: plan.insecure_registry,
+        ca_file: plan.ca_file.as_deref(),
+    };
+    if source.is_oci() && source.version.is_none() {
+        bail!("--chart-path {path} needs --chart-version");
+    }
+    source
+        .load()
+        .await
+        .map_err(|error| match error.downcast::<chart::Error>() {
+            Ok(chart_error) => anyhow!(chart_error.one_line()),
+            Err(error) => error,
+        })
 }
 
 fn render_options(plan: &ReleasePlan, revision: u32, is_upgrade: bool) -> RenderOptions {

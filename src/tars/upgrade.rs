@@ -83,6 +83,7 @@ async fn upgrade(args: &UpgradeArgs, identity: &Identity) -> Result<ExitCode> {
         system_namespace: namespace.clone(),
         chart_path: args.chart_path.clone(),
         chart_version: args.chart_version.clone(),
+        ca_file: args.ca_file.clone(),
         insecure_registry: args.insecure_registry,
         wait: true,
         timeout: args.timeout,

@@ -1,5 +1,5 @@
-//! A management plane for the tests: HTTPS with a CA made for the test run,
-//! recording every call and answering what the test tells it to.
+//! A management plane for the tests: the test HTTPS server (`https_server`,
+//! with its own CA) recording every call and answering what the test tells it to.
 //!
 //! tare trusts the CA through `TARE_MP_CA_FILE` (see [`MpServer::tare`]).
 
@@ -9,13 +9,9 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 
-use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair, SanType};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
-use tokio_rustls::TlsAcceptor;
-use tokio_rustls::rustls::ServerConfig;
-use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+use crate::https_server::{HttpsServer, Response};
 
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
@@ -32,7 +28,7 @@ pub struct MpServer {
     pub url: String,
     calls: Arc<Mutex<Vec<Call>>>,
     responder: Arc<Mutex<Arc<Responder>>>,
-    dir: tempfile::TempDir,
+    server: HttpsServer,
 }
 
 /// 200 everywhere; the health report gets bundle ids `bundle-1`, `bundle-2`, …
@@ -45,39 +41,30 @@ pub fn accept_all(call: &Call) -> (u16, Value) {
 
 impl MpServer {
     pub fn start() -> MpServer {
-        let dir = tempfile::tempdir().unwrap();
-        let (ca_pem, config) = test_pki();
-        std::fs::write(dir.path().join("ca.pem"), ca_pem).unwrap();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let url = format!(
-            "https://localhost:{}",
-            listener.local_addr().unwrap().port()
-        );
         let calls = Arc::new(Mutex::new(Vec::new()));
         let responder: Arc<Mutex<Arc<Responder>>> = Arc::new(Mutex::new(Arc::new(accept_all)));
         let (calls_seen, answers) = (calls.clone(), responder.clone());
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                let listener = TcpListener::from_std(listener).unwrap();
-                serve(
-                    listener,
-                    TlsAcceptor::from(Arc::new(config)),
-                    calls_seen,
-                    answers,
-                )
-                .await
-            });
+        let server = HttpsServer::start(move |request| {
+            let call = Call {
+                path: request.path.clone(),
+                authorization: request.header("authorization"),
+                body: serde_json::from_slice(&request.body).unwrap_or(Value::Null),
+            };
+            calls_seen.lock().unwrap().push(call.clone());
+            let answer = answers.lock().unwrap().clone();
+            let (status, body) = answer(&call);
+            Response {
+                status,
+                content_type: "application/json",
+                headers: Vec::new(),
+                body: body.to_string().into_bytes(),
+            }
         });
         MpServer {
-            url,
+            url: server.url.clone(),
             calls,
             responder,
-            dir,
+            server,
         }
     }
 
@@ -98,7 +85,7 @@ impl MpServer {
     }
 
     pub fn ca_file(&self) -> PathBuf {
-        self.dir.path().join("ca.pem")
+        self.server.ca_file()
     }
 
     /// The fixture identity, pointing at this server.
@@ -107,7 +94,7 @@ impl MpServer {
         let mut identity: Value =
             serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
         identity["managementPlaneUrl"] = json!(self.url);
-        let path = self.dir.path().join("identity.json");
+        let path = self.server.dir().join("identity.json");
         std::fs::write(&path, identity.to_string()).unwrap();
         path
     }
@@ -129,103 +116,4 @@ impl MpServer {
             .output()
             .expect("run tare")
     }
-}
-
-/// A CA and a server certificate for localhost signed by it.
-fn test_pki() -> (String, ServerConfig) {
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let server_key = KeyPair::generate().unwrap();
-    let mut server_params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
-    server_params
-        .subject_alt_names
-        .push(SanType::IpAddress([127, 0, 0, 1].into()));
-    let server = server_params.signed_by(&server_key, &ca, &ca_key).unwrap();
-    let config = ServerConfig::builder_with_provider(Arc::new(
-        tokio_rustls::rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(
-        vec![CertificateDer::from(server.der().to_vec())],
-        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der())),
-    )
-    .unwrap();
-    (ca.pem(), config)
-}
-
-async fn serve(
-    listener: TcpListener,
-    acceptor: TlsAcceptor,
-    calls: Arc<Mutex<Vec<Call>>>,
-    responder: Arc<Mutex<Arc<Responder>>>,
-) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
-        };
-        let (acceptor, calls, responder) = (acceptor.clone(), calls.clone(), responder.clone());
-        tokio::spawn(async move {
-            let Ok(mut tls) = acceptor.accept(stream).await else {
-                return;
-            };
-            let Some(call) = read_request(&mut tls).await else {
-                return;
-            };
-            calls.lock().unwrap().push(call.clone());
-            let answer = responder.lock().unwrap().clone();
-            let (status, body) = answer(&call);
-            let body = body.to_string();
-            let response = format!(
-                "HTTP/1.1 {status} Test\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = tls.write_all(response.as_bytes()).await;
-            let _ = tls.shutdown().await;
-        });
-    }
-}
-
-/// Reads one HTTP/1.1 request with a Content-Length body.
-async fn read_request<S: AsyncReadExt + Unpin>(stream: &mut S) -> Option<Call> {
-    let mut buffer = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buffer.extend_from_slice(&chunk[..n]);
-        if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&buffer[..head_end]).to_string();
-    let mut lines = head.lines();
-    let path = lines.next()?.split(' ').nth(1)?.to_string();
-    let header = |name: &str| {
-        head.lines()
-            .find_map(|line| {
-                let (key, value) = line.split_once(':')?;
-                key.eq_ignore_ascii_case(name)
-                    .then(|| value.trim().to_string())
-            })
-            .unwrap_or_default()
-    };
-    let length: usize = header("content-length").parse().unwrap_or(0);
-    while buffer.len() < head_end + length {
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buffer.extend_from_slice(&chunk[..n]);
-    }
-    Some(Call {
-        path,
-        authorization: header("authorization"),
-        body: serde_json::from_slice(&buffer[head_end..head_end + length]).unwrap_or(Value::Null),
-    })
 }
