@@ -85,6 +85,59 @@ async fn a_broken_image_fails_the_wait_fast_with_the_pod_reason() {
     ns.delete().await;
 }
 
+fn job(name: &str, image: &str) -> Manifest {
+    manifest(json!({
+        "apiVersion": "batch/v1", "kind": "Job",
+        "metadata": { "name": name },
+        "spec": {
+            "backoffLimit": 0,
+            "template": { "spec": {
+                "restartPolicy": "Never",
+                "containers": [{ "name": "main", "image": image }]
+            } }
+        }
+    }))
+}
+
+#[tokio::test]
+async fn a_job_is_done_once_its_pod_has_succeeded() {
+    let client = admin_client().await;
+    let ns = TestNamespace::create(&client, "wait-job").await;
+    let applier = Applier::new(client.clone(), "helm", false);
+    let manifests = vec![job("certgen", "registry.example.test/certgen:1.0")];
+    applier.apply_all(&manifests, &ns.name).await.unwrap();
+
+    wait_ready(&applier, &manifests, &ns.name, Duration::from_secs(60))
+        .await
+        .unwrap();
+    ns.delete().await;
+}
+
+#[tokio::test]
+async fn a_job_whose_pod_cannot_pull_its_image_fails_fast() {
+    let client = admin_client().await;
+    let ns = TestNamespace::create(&client, "wait-job-broken").await;
+    let applier = Applier::new(client.clone(), "helm", false);
+    let manifests = vec![job("certgen", "registry.example.test/certgen:broken")];
+    applier.apply_all(&manifests, &ns.name).await.unwrap();
+
+    let started = Instant::now();
+    let error = wait_ready(&applier, &manifests, &ns.name, Duration::from_secs(120))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "failed fast, not at the timeout"
+    );
+    assert!(
+        error.contains("will not become ready: pod certgen-"),
+        "{error}"
+    );
+    assert!(error.contains("ImagePullBackOff"), "{error}");
+    ns.delete().await;
+}
+
 #[tokio::test]
 async fn the_timeout_is_honoured_and_names_what_is_still_pending() {
     let client = admin_client().await;

@@ -93,21 +93,17 @@ pub async fn deploy(
     request: DeployRequest,
     options: &DeployOptions,
 ) -> Result<Deployed> {
-    let lease = OperationLease::acquire(
-        client,
-        &request.namespace,
-        &request.release,
-        "install/upgrade",
-    )
-    .await?;
-    let result = deploy_locked(client, request, options).await;
-    let released = lease.release().await;
-    let deployed = result?;
-    released?;
-    Ok(deployed)
+    let (namespace, release) = (request.namespace.clone(), request.release.clone());
+    let work = deploy_under_lease(client, request, options);
+    OperationLease::hold(client, &namespace, &release, DEPLOY_OPERATION, work).await
 }
 
-async fn deploy_locked(
+/// What the operation Lease names a deployment.
+pub const DEPLOY_OPERATION: &str = "install/upgrade";
+
+/// [`deploy`] for a caller that already holds the release's operation Lease
+/// (see [`OperationLease::hold`]), because it writes more than the release.
+pub async fn deploy_under_lease(
     client: &Client,
     request: DeployRequest,
     options: &DeployOptions,

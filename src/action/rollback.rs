@@ -28,14 +28,16 @@ pub async fn rollback(
     request: &RollbackRequest,
     how: Transition,
 ) -> Result<Release> {
-    let lease =
-        OperationLease::acquire(client, &request.namespace, &request.release, "rollback").await?;
     let store = SecretStore::new(client.clone(), request.namespace.clone());
-    let result = rollback_locked(&store, client, request, how).await;
-    let released = lease.release().await;
-    let release = result?;
-    released?;
-    Ok(release)
+    let work = rollback_locked(&store, client, request, how);
+    OperationLease::hold(
+        client,
+        &request.namespace,
+        &request.release,
+        "rollback",
+        work,
+    )
+    .await
 }
 
 /// The rollback itself; the caller holds the Lease.

@@ -32,13 +32,15 @@ pub struct UninstallRequest {
 
 /// Uninstalls under the release's operation Lease; returns the objects kept by policy.
 pub async fn uninstall(client: &Client, request: &UninstallRequest) -> Result<Vec<String>> {
-    let lease =
-        OperationLease::acquire(client, &request.namespace, &request.release, "uninstall").await?;
-    let result = uninstall_locked(client, request).await;
-    let released = lease.release().await;
-    let kept = result?;
-    released?;
-    Ok(kept)
+    let work = uninstall_locked(client, request);
+    OperationLease::hold(
+        client,
+        &request.namespace,
+        &request.release,
+        "uninstall",
+        work,
+    )
+    .await
 }
 
 async fn uninstall_locked(client: &Client, request: &UninstallRequest) -> Result<Vec<String>> {

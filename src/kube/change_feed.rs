@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use futures::{StreamExt, TryStreamExt};
-use kube::api::{Api, DynamicObject, ListParams, WatchEvent, WatchParams};
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, ApiResource, DynamicObject, ListParams, WatchEvent, WatchParams};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
@@ -46,10 +47,26 @@ impl ChangeFeed {
                 .1
                 .insert(reference.name);
         }
-        let watches = groups
+        let mut watches: Vec<JoinHandle<()>> = groups
             .into_values()
-            .map(|(api, names)| tokio::spawn(watch(api, names, changed.clone())))
+            .map(|(api, names)| tokio::spawn(watch(api, Some(names), changed.clone())))
             .collect();
+        // A Job is done when its pods are: watch those too.
+        for (namespace, jobs) in jobs_by_namespace(manifests, default_namespace) {
+            let pods: Api<DynamicObject> = Api::namespaced_with(
+                applier.client().clone(),
+                &namespace,
+                &ApiResource::erase::<Pod>(&()),
+            );
+            let selector = format!("batch.kubernetes.io/job-name in ({})", jobs.join(","));
+            let params = WatchParams::default().labels(&selector);
+            watches.push(tokio::spawn(watch_with(
+                pods,
+                params,
+                None,
+                changed.clone(),
+            )));
+        }
         ChangeFeed { changed, watches }
     }
 
@@ -67,14 +84,45 @@ impl Drop for ChangeFeed {
     }
 }
 
-/// Signals every change to one of `names` until the watch ends. It starts
-/// from the collection's current version, so only new changes wake the wait.
-async fn watch(api: Api<DynamicObject>, names: BTreeSet<String>, changed: Arc<Notify>) {
-    let Ok(list) = api.list_metadata(&ListParams::default().limit(1)).await else {
+/// The Jobs among `manifests`, by namespace.
+fn jobs_by_namespace(
+    manifests: &[&Manifest],
+    default_namespace: &str,
+) -> BTreeMap<String, Vec<String>> {
+    let mut jobs: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for job in manifests.iter().filter(|m| m.kind() == "Job") {
+        let namespace = job.namespace().unwrap_or(default_namespace).to_string();
+        jobs.entry(namespace)
+            .or_default()
+            .push(job.name().to_string());
+    }
+    jobs
+}
+
+/// Signals every change to one of `names` until the watch ends.
+async fn watch(api: Api<DynamicObject>, names: Option<BTreeSet<String>>, changed: Arc<Notify>) {
+    watch_with(api, WatchParams::default(), names, changed).await
+}
+
+/// Signals every change the watch reports (to one of `names`, when given)
+/// until it ends. It starts from the collection's current version, so only
+/// new changes wake the wait.
+async fn watch_with(
+    api: Api<DynamicObject>,
+    params: WatchParams,
+    names: Option<BTreeSet<String>>,
+    changed: Arc<Notify>,
+) {
+    let list_params = ListParams {
+        label_selector: params.label_selector.clone(),
+        ..ListParams::default()
+    }
+    .limit(1);
+    let Ok(list) = api.list_metadata(&list_params).await else {
         return;
     };
     let version = list.metadata.resource_version.unwrap_or_default();
-    let Ok(events) = api.watch(&WatchParams::default(), &version).await else {
+    let Ok(events) = api.watch(&params, &version).await else {
         return;
     };
     let mut events = events.boxed();
@@ -83,12 +131,12 @@ async fn watch(api: Api<DynamicObject>, names: BTreeSet<String>, changed: Arc<No
             WatchEvent::Added(o) | WatchEvent::Modified(o) | WatchEvent::Deleted(o) => o,
             WatchEvent::Bookmark(_) | WatchEvent::Error(_) => continue,
         };
-        if object
-            .metadata
-            .name
-            .as_ref()
-            .is_some_and(|n| names.contains(n))
-        {
+        let watched = match (&names, &object.metadata.name) {
+            (None, _) => true,
+            (Some(names), Some(name)) => names.contains(name),
+            (Some(_), None) => false,
+        };
+        if watched {
             changed.notify_one();
         }
     }

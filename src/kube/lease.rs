@@ -59,6 +59,23 @@ impl OperationLease {
         Ok(OperationLease { api, name, renewer })
     }
 
+    /// Runs `work` holding the Lease for `release`, which is released whatever
+    /// the outcome; the work's error comes first.
+    pub async fn hold<T>(
+        client: &Client,
+        namespace: &str,
+        release: &str,
+        operation: &str,
+        work: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
+        let lease = OperationLease::acquire(client, namespace, release, operation).await?;
+        let result = work.await;
+        let released = lease.release().await;
+        let value = result?;
+        released?;
+        Ok(value)
+    }
+
     /// Ends the operation: stops renewing and deletes the Lease.
     pub async fn release(self) -> Result<()> {
         self.renewer.abort();

@@ -1,7 +1,7 @@
 //! Waiting until applied objects are ready, with live status on stderr, an
 //! exact deadline, and a fast failure when pods cannot start.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use anyhow::{Result, bail};
@@ -126,9 +126,12 @@ async fn check(
     if !matches!(state, Readiness::Pending(_)) {
         return (reference, state);
     }
-    // Until the controller has seen the newest spec, its pods say nothing about it.
-    let observed = live["status"]["observedGeneration"].as_i64().unwrap_or(0)
-        >= live["metadata"]["generation"].as_i64().unwrap_or(0);
+    // Until the controller has seen the newest spec, its pods say nothing
+    // about it. Jobs report no observedGeneration: their pods always count.
+    let observed = match live["status"]["observedGeneration"].as_i64() {
+        Some(observed) => observed >= live["metadata"]["generation"].as_i64().unwrap_or(0),
+        None => manifest.kind() == "Job",
+    };
     let selector = match (observed, manifest.kind()) {
         (false, _) => None,
         (true, "Deployment") => match &reference.namespace {
@@ -137,13 +140,28 @@ async fn check(
         },
         (true, kind) => pod_selector(kind, &live),
     };
-    let pod_failure = match (&reference.namespace, selector) {
+    let pods = match (&reference.namespace, selector) {
         (Some(namespace), Some(selector)) => {
-            failing_pod(applier, namespace, &selector, started).await
+            inspect_pods(applier, namespace, &selector, started).await
         }
-        _ => None,
+        _ => PodReport::default(),
     };
-    (reference, pod_failure.map_or(state, Readiness::Failed))
+    if let Some(problem) = pods.problem {
+        return (reference, Readiness::Failed(problem));
+    }
+    // The Job controller batches pod updates for a second before it counts
+    // them in the Job's status; the pods themselves say it sooner.
+    if manifest.kind() == "Job" && pods.succeeded >= job_completions(&live) {
+        return (reference, Readiness::Ready);
+    }
+    (reference, state)
+}
+
+/// How many pods of a Job must succeed (distinct indexes for an Indexed Job).
+fn job_completions(live: &Value) -> usize {
+    live["spec"]["completions"]
+        .as_u64()
+        .map_or(1, |n| n as usize)
 }
 
 /// Label selector for the pods of a workload's current revision.
@@ -197,19 +215,45 @@ async fn current_replica_set_selector(
     Some(format!("{base},pod-template-hash={hash}"))
 }
 
-/// The first pod (created since the wait began, or of the current revision)
-/// that cannot start, described with its recent events.
-async fn failing_pod(
+/// What the pods of a pending workload say.
+#[derive(Default)]
+struct PodReport {
+    /// The first pod (created since the wait began, or of the current
+    /// revision) that cannot start, described with its recent events.
+    problem: Option<String>,
+    /// Pods that ran to completion (for an Indexed Job, distinct indexes).
+    succeeded: usize,
+}
+
+async fn inspect_pods(
     applier: &Applier,
     namespace: &str,
     selector: &str,
     started: Timestamp,
-) -> Option<String> {
+) -> PodReport {
     let pods: Api<Pod> = Api::namespaced(applier.client().clone(), namespace);
-    let list = pods
-        .list(&ListParams::default().labels(selector))
-        .await
-        .ok()?;
+    let Ok(list) = pods.list(&ListParams::default().labels(selector)).await else {
+        return PodReport::default();
+    };
+    let mut completed = BTreeSet::new();
+    for pod in &list.items {
+        if pod.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Succeeded") {
+            let index = pod
+                .metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get("batch.kubernetes.io/job-completion-index"));
+            completed.insert(
+                index
+                    .cloned()
+                    .unwrap_or_else(|| pod.metadata.name.clone().unwrap_or_default()),
+            );
+        }
+    }
+    let mut report = PodReport {
+        problem: None,
+        succeeded: completed.len(),
+    };
     for pod in list.items {
         let name = pod.metadata.name.clone().unwrap_or_default();
         let recent = pod
@@ -224,10 +268,11 @@ async fn failing_pod(
         }
         if let Some(problem) = pod_problem(&pod) {
             let events = recent_events(applier, namespace, &name).await;
-            return Some(format!("pod {name}: {problem}{events}"));
+            report.problem = Some(format!("pod {name}: {problem}{events}"));
+            break;
         }
     }
-    None
+    report
 }
 
 fn pod_problem(pod: &Pod) -> Option<String> {

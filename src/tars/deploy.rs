@@ -17,12 +17,14 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::action::chart_record::{chart_record, config_of};
-use crate::action::deploy::{DeployOptions, DeployRequest, Deployed, Operation, deploy};
+use crate::action::deploy::{
+    DEPLOY_OPERATION, DeployOptions, DeployRequest, Deployed, Operation, deploy_under_lease,
+};
 use crate::action::hooks::record_hook;
 use crate::chart::{self, Chart, RenderOptions, Rendered};
 use crate::chart_source::ChartSource;
 use crate::cli::InstallArgs;
-use crate::kube::{Access, Applier, Readiness, connect, readiness, wait_ready};
+use crate::kube::{Access, Applier, OperationLease, Readiness, connect, readiness, wait_ready};
 use crate::manifest::{Manifest, parse_stream};
 use crate::release::{NotFound, SecretStore, Status};
 use crate::yaml::node_from_json;
@@ -115,9 +117,20 @@ async fn install_async(args: &InstallArgs, inputs: ClusterInputs) -> Result<Exit
     if args.envoy.ha {
         warn_without_metrics_server(&client).await;
     }
-    apply_resources(&tare_applier, &inputs.resources, &args.system_namespace).await?;
-
-    let deployed = deploy_release(&client, &chart, &inputs.values, &plan).await?;
+    eprintln!("Creating Kubernetes namespaces and secrets...");
+    let (namespaces, secrets): (Vec<Value>, Vec<Value>) = inputs
+        .resources
+        .into_iter()
+        .partition(|object| object["kind"] == "Namespace");
+    let system_namespace = args.system_namespace.as_str();
+    create_namespaces(&tare_applier, &namespaces).await?;
+    // Everything written in the system namespace is written under the
+    // release's operation Lease: two installs never interleave.
+    let work = async {
+        apply_secrets(&tare_applier, &secrets, system_namespace).await?;
+        deploy_release(&client, &chart, &inputs.values, &plan).await
+    };
+    let deployed = hold_release_lease(&client, &plan, work).await?;
     let verb = match (deployed.operation, deployed.unchanged) {
         (_, true) => "is up to date (nothing changed; its objects were re-applied)",
         (Operation::Install, false) => "installed",
@@ -138,8 +151,19 @@ async fn install_async(args: &InstallArgs, inputs: ClusterInputs) -> Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
+/// Runs `work` under the release's operation Lease (see [`OperationLease::hold`]).
+pub async fn hold_release_lease<T>(
+    client: &Client,
+    plan: &ReleasePlan,
+    work: impl Future<Output = Result<T>>,
+) -> Result<T> {
+    let (namespace, release) = (&plan.system_namespace, &plan.release_name);
+    OperationLease::hold(client, namespace, release, DEPLOY_OPERATION, work).await
+}
+
 /// Renders the chart without its CRDs (they are tare's) and installs or
-/// upgrades the release with it.
+/// upgrades the release with it. The caller holds the release's operation
+/// Lease ([`hold_release_lease`]).
 pub async fn deploy_release(
     client: &Client,
     chart: &Chart,
@@ -175,7 +199,7 @@ pub async fn deploy_release(
             ""
         }
     );
-    let outcome = deploy(client, request, &deploy_options).await;
+    let outcome = deploy_under_lease(client, request, &deploy_options).await;
     let (namespace, release) = (&plan.system_namespace, &plan.release_name);
     crate::events::record_deploy(client, namespace, release, revision - 1).await;
     outcome
@@ -361,8 +385,9 @@ enum CrdOutcome {
     Skipped,
 }
 
-async fn apply_resources(applier: &Applier, resources: &[Value], namespace: &str) -> Result<()> {
-    eprintln!("Creating Kubernetes namespaces and secrets...");
+/// Applies the namespaces at once; a namespaced operator, who may not
+/// change namespaces, needs them to exist already.
+async fn create_namespaces(applier: &Applier, namespaces: &[Value]) -> Result<()> {
     let namespaces_access = Access {
         verb: "patch",
         group: "",
@@ -370,24 +395,28 @@ async fn apply_resources(applier: &Applier, resources: &[Value], namespace: &str
         namespace: None,
     };
     let may_change_namespaces = namespaces_access.allowed(applier.client()).await?;
-    let manifests = resources
-        .iter()
-        .map(|object| Manifest::new("tare", object.clone()))
-        .collect::<Result<Vec<_>, _>>()?;
-    // Namespaces first, then the Secrets in them; each group at once.
-    let (namespaces, secrets): (Vec<&Manifest>, Vec<&Manifest>) =
-        manifests.iter().partition(|m| m.kind() == "Namespace");
-    for group in [namespaces, secrets] {
-        let outcomes = group.iter().map(|manifest| async move {
-            if manifest.kind() == "Namespace" && !may_change_namespaces {
-                return require_namespace(applier.client(), manifest.name()).await;
-            }
-            applier.apply(manifest, namespace).await?;
-            eprintln!("{} {}: ok", manifest.kind().to_lowercase(), manifest.name());
-            Ok(())
-        });
-        futures::future::try_join_all(outcomes).await?;
-    }
+    let outcomes = namespaces.iter().map(|object| async move {
+        let manifest = Manifest::new("tare", object.clone())?;
+        if !may_change_namespaces {
+            return require_namespace(applier.client(), manifest.name()).await;
+        }
+        applier.apply(&manifest, "").await?;
+        eprintln!("namespace {}: ok", manifest.name());
+        Ok(())
+    });
+    futures::future::try_join_all(outcomes).await?;
+    Ok(())
+}
+
+/// Applies the identity and pull secrets at once.
+async fn apply_secrets(applier: &Applier, secrets: &[Value], namespace: &str) -> Result<()> {
+    let outcomes = secrets.iter().map(|object| async move {
+        let manifest = Manifest::new("tare", object.clone())?;
+        applier.apply(&manifest, namespace).await?;
+        eprintln!("secret {}: ok", manifest.name());
+        anyhow::Ok(())
+    });
+    futures::future::try_join_all(outcomes).await?;
     Ok(())
 }
 

@@ -13,8 +13,8 @@ use crate::kube::{Applier, connect};
 use crate::release::{NotFound, Release, SecretStore, Status};
 use crate::tars::carryover::{Carryover, not_carried};
 use crate::tars::deploy::{
-    ReleasePlan, TARE_FIELD_MANAGER, chart_crds, deploy_release, load_chart, release_values,
-    upsert_crds, warn_without_metrics_server,
+    ReleasePlan, TARE_FIELD_MANAGER, chart_crds, deploy_release, hold_release_lease, load_chart,
+    release_values, upsert_crds, warn_without_metrics_server,
 };
 use crate::tars::identity::Identity;
 use crate::tars::preflight::{
@@ -104,7 +104,8 @@ async fn upgrade(args: &UpgradeArgs, identity: &Identity) -> Result<ExitCode> {
     eprintln!("{counts}");
 
     phase(5, "Helm upgrade");
-    let deployed = deploy_release(&client, &chart, &values, &plan).await?;
+    let work = deploy_release(&client, &chart, &values, &plan);
+    let deployed = hold_release_lease(&client, &plan, work).await?;
     report(args, &deployed);
     Ok(ExitCode::SUCCESS)
 }
