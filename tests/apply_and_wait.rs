@@ -71,8 +71,19 @@ async fn a_broken_image_fails_the_wait_fast_with_the_pod_reason() {
     let manifests = vec![deployment("bad", "registry.example.test/web:broken", 1)];
     applier.apply_all(&manifests, &ns.name).await.unwrap();
 
+    assert_fails_fast_pulling(&applier, &manifests, &ns.name, "pod bad-").await;
+    ns.delete().await;
+}
+
+/// The wait fails well before its 2-minute timeout, naming the pod and why.
+async fn assert_fails_fast_pulling(
+    applier: &Applier,
+    manifests: &[Manifest],
+    namespace: &str,
+    pod: &str,
+) {
     let started = Instant::now();
-    let error = wait_ready(&applier, &manifests, &ns.name, Duration::from_secs(120))
+    let error = wait_ready(applier, manifests, namespace, Duration::from_secs(120))
         .await
         .unwrap_err()
         .to_string();
@@ -80,9 +91,11 @@ async fn a_broken_image_fails_the_wait_fast_with_the_pod_reason() {
         started.elapsed() < Duration::from_secs(30),
         "failed fast, not at the timeout"
     );
-    assert!(error.contains("will not become ready: pod bad-"), "{error}");
+    assert!(
+        error.contains(&format!("will not become ready: {pod}")),
+        "{error}"
+    );
     assert!(error.contains("ImagePullBackOff"), "{error}");
-    ns.delete().await;
 }
 
 fn job(name: &str, image: &str) -> Manifest {
@@ -121,20 +134,7 @@ async fn a_job_whose_pod_cannot_pull_its_image_fails_fast() {
     let manifests = vec![job("certgen", "registry.example.test/certgen:broken")];
     applier.apply_all(&manifests, &ns.name).await.unwrap();
 
-    let started = Instant::now();
-    let error = wait_ready(&applier, &manifests, &ns.name, Duration::from_secs(120))
-        .await
-        .unwrap_err()
-        .to_string();
-    assert!(
-        started.elapsed() < Duration::from_secs(30),
-        "failed fast, not at the timeout"
-    );
-    assert!(
-        error.contains("will not become ready: pod certgen-"),
-        "{error}"
-    );
-    assert!(error.contains("ImagePullBackOff"), "{error}");
+    assert_fails_fast_pulling(&applier, &manifests, &ns.name, "pod certgen-").await;
     ns.delete().await;
 }
 
