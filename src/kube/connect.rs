@@ -7,9 +7,11 @@ use clap::Args;
 use hyper_timeout::TimeoutConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use kube::client::retry::RetryPolicy;
 use kube::client::{ClientBuilder, ConfigExt};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
+use tower::retry::RetryLayer;
 use tower::{BoxError, ServiceBuilder};
 
 use super::request_log::{self, RequestLog};
@@ -46,10 +48,11 @@ pub async fn connect(options: &ClusterOptions) -> Result<Client> {
     client(config).context("cannot create a Kubernetes client from the kubeconfig")
 }
 
-/// kube's default HTTP stack, except that connections set TCP_NODELAY as Go's
-/// net package does: without it the first request on every new pooled
-/// connection waits ~40 ms for a delayed ACK after the TLS handshake, and
-/// concurrent applies and waits open several connections.
+/// kube's default HTTP stack (base URI, retries, auth, headers, timeouts),
+/// except that connections set TCP_NODELAY as Go's net package does: without
+/// it the first request on every new pooled connection waits ~40 ms for a
+/// delayed ACK after the TLS handshake, and concurrent applies and waits open
+/// several connections.
 fn client(config: Config) -> Result<Client> {
     let mut http = HttpConnector::new();
     http.enforce_http(false);
@@ -63,6 +66,12 @@ fn client(config: Config) -> Result<Client> {
         hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build(connector);
     let service = ServiceBuilder::new()
         .layer(config.base_uri_layer())
+        // Retries 429 ("storage is (re)initializing" after a CRD change), 503, 504.
+        .option_layer(
+            config
+                .default_retry
+                .then(|| RetryLayer::new(RetryPolicy::server_retry())),
+        )
         .option_layer(config.auth_layer()?)
         .layer(config.extra_headers_layer()?)
         .option_layer(request_log::enabled().then_some(RequestLog))
