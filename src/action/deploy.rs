@@ -94,7 +94,11 @@ pub async fn deploy(
     options: &DeployOptions,
 ) -> Result<Deployed> {
     let (namespace, release) = (request.namespace.clone(), request.release.clone());
-    let work = deploy_under_lease(client, request, options);
+    let work = async {
+        let store = SecretStore::new(client.clone(), namespace.clone());
+        let history = history_of(&store, &release).await?;
+        deploy_under_lease(client, request, options, history).await
+    };
     OperationLease::hold(client, &namespace, &release, DEPLOY_OPERATION, work).await
 }
 
@@ -102,14 +106,16 @@ pub async fn deploy(
 pub const DEPLOY_OPERATION: &str = "install/upgrade";
 
 /// [`deploy`] for a caller that already holds the release's operation Lease
-/// (see [`OperationLease::hold`]), because it writes more than the release.
+/// (see [`OperationLease::hold`]), because it writes more than the release,
+/// and has read the release's `history` under it ([`history_of`]).
 pub async fn deploy_under_lease(
     client: &Client,
     request: DeployRequest,
     options: &DeployOptions,
+    history: Vec<Release>,
 ) -> Result<Deployed> {
     let store = SecretStore::new(client.clone(), request.namespace.clone());
-    let history = settle_interrupted(&store, history_of(&store, &request.release).await?).await?;
+    let history = settle_interrupted(&store, history).await?;
     let operation = match history.last() {
         None => Operation::Install,
         Some(last) if last.status() == Status::Uninstalled => Operation::Install,
@@ -309,7 +315,7 @@ async fn undo(
 }
 
 /// The release's revisions, oldest first; none when it was never installed.
-pub(crate) async fn history_of(store: &SecretStore, name: &str) -> Result<Vec<Release>> {
+pub async fn history_of(store: &SecretStore, name: &str) -> Result<Vec<Release>> {
     match store.history(name).await {
         Ok(history) => Ok(history),
         Err(error) if error.downcast_ref::<NotFound>().is_some() => Ok(Vec::new()),

@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::action::chart_record::{chart_record, config_of};
 use crate::action::deploy::{
     DEPLOY_OPERATION, DeployOptions, DeployRequest, Deployed, Operation, deploy_under_lease,
+    history_of,
 };
 use crate::action::hooks::record_hook;
 use crate::chart::{self, Chart, RenderOptions, Rendered};
@@ -26,7 +27,7 @@ use crate::chart_source::ChartSource;
 use crate::cli::InstallArgs;
 use crate::kube::{Access, Applier, OperationLease, Readiness, connect, readiness, wait_ready};
 use crate::manifest::{Manifest, parse_stream};
-use crate::release::{NotFound, SecretStore, Status};
+use crate::release::{Release, SecretStore, Status};
 use crate::yaml::node_from_json;
 
 /// Field manager of what tare owns outside releases (CRDs, namespaces, Secrets).
@@ -171,7 +172,10 @@ pub async fn deploy_release(
     plan: &ReleasePlan,
 ) -> Result<Deployed> {
     let user_values = node_from_json(&release_values(values));
-    let (revision, is_upgrade) = next_revision(client, plan).await?;
+    // Read once: a consistent list can wait ~100 ms for the API server's cache.
+    let store = SecretStore::new(client.clone(), plan.system_namespace.clone());
+    let history = history_of(&store, &plan.release_name).await?;
+    let (revision, is_upgrade) = next_revision(&history);
     let options = render_options(plan, revision, is_upgrade);
     let rendered =
         chart::render(chart, &user_values, &options).map_err(|e| anyhow!(e.one_line()))?;
@@ -199,7 +203,7 @@ pub async fn deploy_release(
             ""
         }
     );
-    let outcome = deploy_under_lease(client, request, &deploy_options).await;
+    let outcome = deploy_under_lease(client, request, &deploy_options, history).await;
     let (namespace, release) = (&plan.system_namespace, &plan.release_name);
     crate::events::record_deploy(client, namespace, release, revision - 1).await;
     outcome
@@ -499,12 +503,10 @@ async fn crd_served(client: &Client, crd: &Value) -> Result<bool> {
 }
 
 /// Revision and upgrade flag the release will be rendered with.
-async fn next_revision(client: &Client, plan: &ReleasePlan) -> Result<(u32, bool)> {
-    let store = SecretStore::new(client.clone(), plan.system_namespace.clone());
-    match store.last(&plan.release_name).await {
-        Ok(last) => Ok((last.version + 1, last.status() != Status::Uninstalled)),
-        Err(error) if error.downcast_ref::<NotFound>().is_some() => Ok((1, false)),
-        Err(error) => Err(error),
+fn next_revision(history: &[Release]) -> (u32, bool) {
+    match history.last() {
+        Some(last) => (last.version + 1, last.status() != Status::Uninstalled),
+        None => (1, false),
     }
 }
 
