@@ -7,7 +7,7 @@ use std::rc::Rc;
 use base64::Engine as _;
 
 use super::glob::Glob;
-use crate::template::{Func, Map, MapKind, Object, Ty, Value, string_from_bytes};
+use crate::template::{Func, Map, MapKind, Object, Ty, Value, string_from_bytes, to_json_node};
 use crate::yaml::{self, Node};
 
 /// A values node as templates see it. Maps become `map[string]interface {}`
@@ -35,48 +35,9 @@ pub(crate) fn node_to_value(node: &Node, kind: MapKind) -> Value {
     }
 }
 
-/// A template value as Go's `encoding/json` sees it (for `toYaml`, `toJson`).
-pub(crate) fn value_to_node(value: &Value) -> Result<Node, String> {
-    value_to_node_depth(value, 0)
-}
-
-fn value_to_node_depth(value: &Value, depth: usize) -> Result<Node, String> {
-    if depth > 10_000 {
-        return Err("json: unsupported value: encountered a cycle".into());
-    }
-    Ok(match value {
-        Value::Nil => Node::Null,
-        Value::Bool(b) => Node::Bool(*b),
-        Value::Int(i) | Value::Int64(i) => Node::Int(*i),
-        Value::Float(f) => Node::Float(*f),
-        Value::Str(s) => Node::Str(s.to_string()),
-        Value::List(items) => Node::Seq(
-            items
-                .iter()
-                .map(|i| value_to_node_depth(i, depth + 1))
-                .collect::<Result<_, _>>()?,
-        ),
-        Value::Map(m) => Node::Map(
-            m.snapshot()
-                .iter()
-                .map(|(k, v)| Ok((k.clone(), value_to_node_depth(v, depth + 1)?)))
-                .collect::<Result<_, String>>()?,
-        ),
-        Value::Object(o) => match o.underlying() {
-            Some(inner) => value_to_node_depth(&inner, depth + 1)?,
-            None => Node::Map(
-                o.struct_fields()
-                    .iter()
-                    .map(|(k, v)| Ok((k.clone(), value_to_node_depth(v, depth + 1)?)))
-                    .collect::<Result<_, String>>()?,
-            ),
-        },
-    })
-}
-
 /// Helm's `toYaml`: `sigs.k8s.io/yaml.Marshal`, final newline trimmed; `""` on error.
 pub(crate) fn to_yaml_string(value: &Value) -> Result<String, String> {
-    let node = value_to_node(value)?;
+    let node = to_json_node(value)?;
     let text = yaml::to_yaml(&node).map_err(|e| e.to_string())?;
     Ok(text.strip_suffix('\n').unwrap_or(&text).to_string())
 }
@@ -276,12 +237,17 @@ impl Object for ApiVersions {
 /// `.Capabilities.HelmVersion`.
 pub(crate) struct HelmVersion;
 
-const HELM_VERSION: [(&str, &str); 5] = [
-    ("Version", "v4.1.4"),
-    ("GitCommit", ""),
-    ("GitTreeState", ""),
-    ("GoVersion", "go1.25.0"),
-    ("KubeClientVersion", "v1.35"),
+/// helm v4.1.4's release build: (Go field, JSON name, value).
+const HELM_VERSION: [(&str, &str, &str); 5] = [
+    ("Version", "version", "v4.1.4"),
+    (
+        "GitCommit",
+        "git_commit",
+        "05fa37973dc9e42b76e1d2883494c87174b6074f",
+    ),
+    ("GitTreeState", "git_tree_state", "clean"),
+    ("GoVersion", "go_version", "go1.25.9"),
+    ("KubeClientVersion", "kube_client_version", "v1.35"),
 ];
 
 impl Object for HelmVersion {
@@ -292,15 +258,25 @@ impl Object for HelmVersion {
     fn field(&self, name: &str) -> Option<Value> {
         HELM_VERSION
             .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| Value::from(*v))
+            .find(|(field, _, _)| *field == name)
+            .map(|(_, _, v)| Value::from(*v))
     }
 
     fn struct_fields(&self) -> Vec<(String, Value)> {
         HELM_VERSION
             .iter()
-            .map(|(k, v)| (k.to_string(), Value::from(*v)))
+            .map(|(field, _, v)| (field.to_string(), Value::from(*v)))
             .collect()
+    }
+
+    /// The fields under their `json` tags (Go keeps declaration order there;
+    /// tare's JSON writer sorts keys, which is what `toYaml` shows).
+    fn marshal_json(&self) -> Option<Value> {
+        let m = Map::new(MapKind::Any);
+        for (_, json, v) in HELM_VERSION {
+            m.insert(json, Value::from(v));
+        }
+        Some(Value::Map(m))
     }
 }
 
@@ -336,7 +312,8 @@ impl Object for Capabilities {
     }
 }
 
-/// client-go's scheme (v1.35) plus apiextensions: helm v4's default API versions.
+/// helm v4.1.4's default API versions, in its order (client-go's scheme
+/// registration order, then apiextensions).
 pub(crate) const DEFAULT_API_VERSIONS: &[&str] = &[
     "v1",
     "admissionregistration.k8s.io/v1",
@@ -358,11 +335,11 @@ pub(crate) const DEFAULT_API_VERSIONS: &[&str] = &[
     "batch/v1",
     "batch/v1beta1",
     "certificates.k8s.io/v1",
-    "certificates.k8s.io/v1alpha1",
     "certificates.k8s.io/v1beta1",
-    "coordination.k8s.io/v1",
+    "certificates.k8s.io/v1alpha1",
     "coordination.k8s.io/v1alpha2",
     "coordination.k8s.io/v1beta1",
+    "coordination.k8s.io/v1",
     "discovery.k8s.io/v1",
     "discovery.k8s.io/v1beta1",
     "events.k8s.io/v1",
@@ -380,19 +357,19 @@ pub(crate) const DEFAULT_API_VERSIONS: &[&str] = &[
     "policy/v1",
     "policy/v1beta1",
     "rbac.authorization.k8s.io/v1",
-    "rbac.authorization.k8s.io/v1alpha1",
     "rbac.authorization.k8s.io/v1beta1",
+    "rbac.authorization.k8s.io/v1alpha1",
     "resource.k8s.io/v1",
-    "resource.k8s.io/v1alpha3",
-    "resource.k8s.io/v1beta1",
     "resource.k8s.io/v1beta2",
-    "scheduling.k8s.io/v1",
+    "resource.k8s.io/v1beta1",
+    "resource.k8s.io/v1alpha3",
     "scheduling.k8s.io/v1alpha1",
     "scheduling.k8s.io/v1beta1",
+    "scheduling.k8s.io/v1",
+    "storage.k8s.io/v1beta1",
     "storage.k8s.io/v1",
     "storage.k8s.io/v1alpha1",
-    "storage.k8s.io/v1beta1",
-    "storagemigration.k8s.io/v1alpha1",
-    "apiextensions.k8s.io/v1",
+    "storagemigration.k8s.io/v1beta1",
     "apiextensions.k8s.io/v1beta1",
+    "apiextensions.k8s.io/v1",
 ];

@@ -4,8 +4,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use super::files::{node_to_value, to_yaml_string, value_to_node};
-use crate::template::{Call, Func, Funcs, Map, MapKind, Ty, Value};
+use super::files::{node_to_value, to_yaml_string};
+use crate::template::{Call, Func, Funcs, Map, MapKind, Ty, TypedList, Value, to_json_node};
 use crate::yaml::{self, Node, Numbers, Target};
 
 /// Marks the messages of `required` and `fail`, which Helm reports as
@@ -96,7 +96,7 @@ pub(crate) fn register(funcs: &mut Funcs) {
     funcs.insert(
         "toYamlPretty",
         Func::new(&[Ty::Any], |_, args| {
-            let text = value_to_node(&args[0])
+            let text = to_json_node(&args[0])
                 .ok()
                 .and_then(|node| yaml::to_yaml_pretty(&node).ok())
                 .unwrap_or_default();
@@ -129,7 +129,7 @@ pub(crate) fn register(funcs: &mut Funcs) {
         "toJson",
         Func::new(&[Ty::Any], |_, args| {
             Ok(Value::from(
-                value_to_node(&args[0])
+                to_json_node(&args[0])
                     .ok()
                     .and_then(|n| yaml::to_json(&n).ok())
                     .unwrap_or_default(),
@@ -139,7 +139,7 @@ pub(crate) fn register(funcs: &mut Funcs) {
     funcs.insert(
         "mustToJson",
         Func::new(&[Ty::Any], |_, args| {
-            let node = value_to_node(&args[0])?;
+            let node = to_json_node(&args[0])?;
             yaml::to_json(&node)
                 .map(Value::from)
                 .map_err(|e| e.to_string())
@@ -149,28 +149,36 @@ pub(crate) fn register(funcs: &mut Funcs) {
         "fromJson",
         Func::new(&[Ty::Str], |_, args| {
             let text = args[0].as_str().unwrap_or("");
-            Ok(decoded_map(yaml::from_json_as(
-                text,
-                Numbers::Float64,
-                Target::Map("map[string]interface {}"),
-            )))
+            // `json.Unmarshal` of `null` leaves the map nil.
+            Ok(
+                match yaml::from_json_as(
+                    text,
+                    Numbers::Float64,
+                    Target::Map("map[string]interface {}"),
+                ) {
+                    Ok(Node::Null) => Value::Map(Map::nil(MapKind::Any)),
+                    decoded => decoded_map(decoded),
+                },
+            )
         }),
     );
     funcs.insert(
         "fromJsonArray",
         Func::new(&[Ty::Str], |_, args| {
             let text = args[0].as_str().unwrap_or("");
-            Ok(decoded_list(yaml::from_json_as(
-                text,
-                Numbers::Float64,
-                Target::Seq("[]interface {}"),
-            )))
+            // `json.Unmarshal` of `null` makes the slice nil.
+            Ok(
+                match yaml::from_json_as(text, Numbers::Float64, Target::Seq("[]interface {}")) {
+                    Ok(Node::Null) => TypedList::nil("[]interface {}"),
+                    decoded => decoded_list(decoded),
+                },
+            )
         }),
     );
     funcs.insert(
         "toToml",
         Func::new(&[Ty::Any], |_, args| {
-            Ok(Value::from(match value_to_node(&args[0]) {
+            Ok(Value::from(match to_json_node(&args[0]) {
                 Ok(node) => toml(&node),
                 Err(e) => e,
             }))

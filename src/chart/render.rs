@@ -8,7 +8,7 @@ use std::rc::Rc;
 use super::Error;
 use super::files::{Capabilities, DEFAULT_API_VERSIONS, Files, KubeVersion, node_to_value};
 use super::functions::{self, WARN_END, WARN_START};
-use super::model::{Chart, Metadata};
+use super::model::{Chart, Dependency, Maintainer, Metadata};
 use super::output::{self, Rendered};
 use super::schema;
 use super::semver;
@@ -139,11 +139,9 @@ struct Renderable {
     base_path: String,
 }
 
-fn strings(list: &Option<Vec<String>>) -> Value {
-    match list {
-        Some(items) => Value::list(items.iter().map(|s| Value::from(s.as_str())).collect()),
-        None => Value::Nil,
-    }
+/// A list field of `.Chart`: helm v4 always passes a list, empty when unset.
+fn strings(list: &[String]) -> Value {
+    Value::list(list.iter().map(|s| Value::from(s.as_str())).collect())
 }
 
 fn any_map(entries: Vec<(&str, Value)>) -> Value {
@@ -156,88 +154,70 @@ fn any_map(entries: Vec<(&str, Value)>) -> Value {
     ))
 }
 
+fn maintainer_value(m: &Maintainer) -> Value {
+    any_map(vec![
+        ("Name", Value::from(m.name.as_str())),
+        ("Email", Value::from(m.email.as_str())),
+        ("URL", Value::from(m.url.as_str())),
+    ])
+}
+
+/// One of `.Chart.Dependencies`; `import-values` strings become their
+/// `{child: exports.<name>, parent: .}` form, as helm v4 shows them.
+fn dependency_value(d: &Dependency) -> Value {
+    let imports = d
+        .import_values
+        .iter()
+        .map(|iv| match iv {
+            super::ImportValue::Export(s) => Value::from(s.as_str()),
+            super::ImportValue::Map { child, parent } => any_map(vec![
+                ("child", Value::from(child.as_str())),
+                ("parent", Value::from(parent.as_str())),
+            ]),
+        })
+        .collect();
+    any_map(vec![
+        ("Name", Value::from(d.name.as_str())),
+        ("Version", Value::from(d.version.as_str())),
+        ("Repository", Value::from(d.repository.as_str())),
+        ("Condition", Value::from(d.condition.as_str())),
+        ("Tags", strings(&d.tags)),
+        ("Enabled", Value::Bool(d.enabled)),
+        ("ImportValues", Value::list(imports)),
+        ("Alias", Value::from(d.alias.as_str())),
+    ])
+}
+
 /// `.Chart` as helm v4 passes it: the metadata's Go field names, all present.
 fn chart_value(md: &Metadata, is_root: bool) -> Value {
-    let maintainers = match &md.maintainers {
-        Some(list) => Value::list(
-            list.iter()
-                .map(|m| {
-                    any_map(vec![
-                        ("Name", Value::from(m.name.as_str())),
-                        ("Email", Value::from(m.email.as_str())),
-                        ("URL", Value::from(m.url.as_str())),
-                    ])
-                })
-                .collect(),
-        ),
-        None => Value::Nil,
-    };
-    let annotations = match &md.annotations {
-        Some(entries) => Value::Map(Map::from_entries(
+    let maintainers = md.maintainers.as_deref().unwrap_or_default();
+    let annotations = Value::Map(match &md.annotations {
+        Some(entries) => Map::from_entries(
             MapKind::Any,
             entries
                 .iter()
                 .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
                 .collect(),
-        )),
-        None => Value::Nil,
-    };
-    let dependencies = if md.dependencies.is_empty() {
-        Value::Nil
-    } else {
-        Value::list(
-            md.dependencies
-                .iter()
-                .map(|d| {
-                    let imports = d
-                        .import_values
-                        .iter()
-                        .map(|iv| match iv {
-                            super::ImportValue::Export(s) => Value::from(s.as_str()),
-                            super::ImportValue::Map { child, parent } => any_map(vec![
-                                ("child", Value::from(child.as_str())),
-                                ("parent", Value::from(parent.as_str())),
-                            ]),
-                        })
-                        .collect::<Vec<_>>();
-                    any_map(vec![
-                        ("Name", Value::from(d.name.as_str())),
-                        ("Version", Value::from(d.version.as_str())),
-                        ("Repository", Value::from(d.repository.as_str())),
-                        ("Condition", Value::from(d.condition.as_str())),
-                        (
-                            "Tags",
-                            if d.tags.is_empty() {
-                                Value::Nil
-                            } else {
-                                Value::list(
-                                    d.tags.iter().map(|t| Value::from(t.as_str())).collect(),
-                                )
-                            },
-                        ),
-                        ("Enabled", Value::Bool(d.enabled)),
-                        (
-                            "ImportValues",
-                            if imports.is_empty() {
-                                Value::Nil
-                            } else {
-                                Value::list(imports)
-                            },
-                        ),
-                        ("Alias", Value::from(d.alias.as_str())),
-                    ])
-                })
-                .collect(),
-        )
-    };
+        ),
+        None => Map::nil(MapKind::Any),
+    });
     any_map(vec![
         ("Name", Value::from(md.name.as_str())),
         ("Home", Value::from(md.home.as_str())),
-        ("Sources", strings(&md.sources)),
+        (
+            "Sources",
+            strings(md.sources.as_deref().unwrap_or_default()),
+        ),
         ("Version", Value::from(md.version.as_str())),
         ("Description", Value::from(md.description.as_str())),
-        ("Keywords", strings(&md.keywords)),
-        ("Maintainers", maintainers),
+        (
+            "Keywords",
+            strings(md.keywords.as_deref().unwrap_or_default()),
+        ),
+        (
+            "Maintainers",
+            Value::list(maintainers.iter().map(maintainer_value).collect()),
+        ),
         ("Icon", Value::from(md.icon.as_str())),
         ("APIVersion", Value::from(md.api_version.as_str())),
         ("Condition", Value::from(md.condition.as_str())),
@@ -246,7 +226,10 @@ fn chart_value(md: &Metadata, is_root: bool) -> Value {
         ("Deprecated", Value::Bool(md.deprecated)),
         ("Annotations", annotations),
         ("KubeVersion", Value::from(md.kube_version.as_str())),
-        ("Dependencies", dependencies),
+        (
+            "Dependencies",
+            Value::list(md.dependencies.iter().map(dependency_value).collect()),
+        ),
         ("Type", Value::from(md.chart_type.as_str())),
         ("IsRoot", Value::Bool(is_root)),
     ])

@@ -125,6 +125,8 @@ pub(super) struct Number {
     pub is_float: bool,
     pub int: i64,
     pub float: f64,
+    /// (real, imaginary) of an imaginary or complex constant (`1i`, `1+2i`).
+    pub complex: Option<(f64, f64)>,
 }
 
 impl Arg {

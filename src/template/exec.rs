@@ -9,7 +9,7 @@ use super::builtins::{self, Builtin};
 use super::error::TemplateError;
 use super::funcs::{Call, Func, Ty};
 use super::set::{MissingKey, TemplateSet};
-use super::value::{MapKind, Value};
+use super::value::{Complex128, MapKind, Value};
 
 /// A value plus whether its static Go type is `interface {}`.
 ///
@@ -430,6 +430,9 @@ impl<'a> Exec<'a> {
     /// An untyped numeric constant becomes an `int` or a `float64`, as in Go.
     fn ideal_constant(&mut self, node: &'a Arg, n: &Number) -> R<Slot> {
         self.at(At::Arg(node));
+        if let Some((re, im)) = n.complex {
+            return Ok(Slot::of(Complex128::value(re, im)));
+        }
         let text = &n.text;
         let hex_int = text.len() > 2
             && text.starts_with('0')

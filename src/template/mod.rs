@@ -22,6 +22,7 @@ mod funcs;
 mod gobytes;
 mod gofmt;
 mod lex;
+mod marshal;
 mod parse;
 mod set;
 mod sprig;
@@ -31,9 +32,10 @@ mod value;
 pub use error::TemplateError;
 pub use funcs::{Call, Func, FuncResult, Funcs, Ty};
 pub use gobytes::{has_raw_bytes, is_raw_byte, replace_raw_bytes, string_bytes, string_from_bytes};
+pub use marshal::to_json_node;
 pub use set::{MAX_EXEC_DEPTH, MissingKey, TemplateSet};
 pub use sprig::register as register_sprig;
-pub use value::{Map, MapKind, Object, Value};
+pub use value::{Map, MapKind, Object, TypedList, Value};
 
 #[cfg(test)]
 mod tests;

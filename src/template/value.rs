@@ -4,7 +4,7 @@
 //! Maps are shared and mutable like Go maps: Sprig's `set` on `.Values` is seen by
 //! every holder of that map.
 
-use std::cell::{Ref, RefCell, RefMut};
+use std::cell::{Cell, Ref, RefCell, RefMut};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
@@ -175,6 +175,10 @@ impl MapKind {
 
 struct MapInner {
     kind: MapKind,
+    /// A nil Go map (`json.Unmarshal` of `null`): it reads as empty and encodes as
+    /// JSON `null`. The first write makes it an ordinary map, as mergo does when
+    /// it merges into a nil map.
+    nil: Cell<bool>,
     entries: RefCell<BTreeMap<String, Value>>,
 }
 
@@ -197,8 +201,21 @@ impl Map {
     pub fn from_entries(kind: MapKind, entries: BTreeMap<String, Value>) -> Map {
         Map(Rc::new(MapInner {
             kind,
+            nil: Cell::new(false),
             entries: RefCell::new(entries),
         }))
+    }
+
+    /// A nil map of this kind.
+    pub fn nil(kind: MapKind) -> Map {
+        let map = Map::new(kind);
+        map.0.nil.set(true);
+        map
+    }
+
+    /// Whether this is a nil map (no entry was ever written).
+    pub fn is_nil(&self) -> bool {
+        self.0.nil.get()
     }
 
     pub fn kind(&self) -> MapKind {
@@ -210,7 +227,7 @@ impl Map {
     }
 
     pub fn insert(&self, key: impl Into<String>, value: Value) {
-        self.0.entries.borrow_mut().insert(key.into(), value);
+        self.entries_mut().insert(key.into(), value);
     }
 
     pub fn remove(&self, key: &str) -> Option<Value> {
@@ -243,6 +260,7 @@ impl Map {
 
     /// Write access. Don't run template code while holding it.
     pub fn entries_mut(&self) -> RefMut<'_, BTreeMap<String, Value>> {
+        self.0.nil.set(false);
         self.0.entries.borrow_mut()
     }
 
@@ -289,6 +307,87 @@ pub trait Object {
     /// as an address when nested (never reproducible, so avoid printing those).
     fn is_pointer(&self) -> bool {
         false
+    }
+
+    /// What Go's `encoding/json` writes in this value's place, for types that
+    /// implement `json.Marshaler` (a semver version writes its text, a time its
+    /// RFC 3339 form) and for nil slices (`null`). `None`: the underlying map or
+    /// list, else the struct fields.
+    fn marshal_json(&self) -> Option<Value> {
+        None
+    }
+}
+
+/// A Go slice other than a non-nil `[]interface {}` (that one is [`Value::List`]):
+/// a typed slice (`[]string`, `[]int`, …) or a nil slice. It prints, ranges and
+/// indexes like a list, keeps its Go type name for `typeOf`, and a nil one
+/// encodes as JSON `null` (Sprig's `rest` of an empty list, `regexFindAll`
+/// without a match).
+pub struct TypedList {
+    type_name: &'static str,
+    items: Rc<Vec<Value>>,
+    nil: bool,
+}
+
+impl TypedList {
+    /// A non-nil slice of type `type_name` holding `items`.
+    pub fn value(type_name: &'static str, items: Vec<Value>) -> Value {
+        Value::Object(Rc::new(TypedList {
+            type_name,
+            items: Rc::new(items),
+            nil: false,
+        }))
+    }
+
+    /// A nil slice of type `type_name`.
+    pub fn nil(type_name: &'static str) -> Value {
+        Value::Object(Rc::new(TypedList {
+            type_name,
+            items: Rc::default(),
+            nil: true,
+        }))
+    }
+}
+
+impl Object for TypedList {
+    fn type_name(&self) -> String {
+        self.type_name.to_string()
+    }
+
+    fn underlying(&self) -> Option<Value> {
+        Some(Value::List(self.items.clone()))
+    }
+
+    fn marshal_json(&self) -> Option<Value> {
+        self.nil.then_some(Value::Nil)
+    }
+}
+
+/// A Go `complex128`, which only a template's complex constant (`1i`) makes.
+/// It prints as Go does, `(0+1i)`.
+pub struct Complex128 {
+    re: f64,
+    im: f64,
+}
+
+impl Complex128 {
+    pub fn value(re: f64, im: f64) -> Value {
+        Value::Object(Rc::new(Complex128 { re, im }))
+    }
+}
+
+impl Object for Complex128 {
+    fn type_name(&self) -> String {
+        "complex128".into()
+    }
+
+    fn stringer(&self) -> Option<String> {
+        let part = |format, x| super::gofmt::sprintf(format, &[Value::Float(x)]);
+        Some(format!(
+            "({}{}i)",
+            part("%g", self.re),
+            part("%+g", self.im)
+        ))
     }
 }
 

@@ -138,6 +138,11 @@ impl Object for TimeObj {
         Some(self.0.go_string())
     }
 
+    /// `Time.MarshalJSON`: RFC 3339 with only the fraction digits needed.
+    fn marshal_json(&self) -> Option<Value> {
+        Some(self.0.format("2006-01-02T15:04:05.999999999Z07:00").into())
+    }
+
     /// Fields no template can spell (`#ns`, `#loc`, `#off`) carry the instant
     /// and the location to the functions that take a `time.Time` back.
     fn field(&self, name: &str) -> Option<Value> {

@@ -207,6 +207,7 @@ pub(super) fn deep_copy(v: &Value, depth: usize) -> Result<Value, String> {
     };
     Ok(match v {
         Value::List(l) => Value::list(copy_all(l)?),
+        Value::Map(m) if m.is_nil() => Value::Map(Map::nil(m.kind())),
         Value::Map(m) => Value::Map(Map::from_entries(
             m.kind(),
             m.snapshot()
@@ -215,6 +216,8 @@ pub(super) fn deep_copy(v: &Value, depth: usize) -> Result<Value, String> {
                 .collect::<Result<_, String>>()?,
         )),
         Value::Object(o) => match (o.underlying(), o.type_name().as_str()) {
+            // Nothing to copy, and a nil slice stays nil.
+            (Some(Value::List(l)), _) if l.is_empty() => v.clone(),
             (Some(Value::List(l)), "[]string") => typed_list("[]string", copy_all(&l)?),
             (Some(Value::List(l)), "[]int") => typed_list("[]int", copy_all(&l)?),
             _ => v.clone(),

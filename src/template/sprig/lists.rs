@@ -5,12 +5,17 @@ use std::rc::Rc;
 
 use super::reflection::deep_equal;
 use super::{
-    NIL_DEREF, Ty, Value, as_list, def, def_var, is_empty, kind_name, same_list_type,
-    strings_value, strval, typed_list,
+    NIL_DEREF, Ty, Value, appended_list, as_list, def, def_var, is_empty, kind_name,
+    same_list_type, strings_value, strval, typed_list,
 };
-use crate::template::Funcs;
+use crate::template::{Funcs, TypedList};
 
 type Items = Rc<Vec<Value>>;
+
+/// Sprig's `rest` and `initial` return a nil `[]interface {}` for an empty list.
+fn nil_if_empty(l: &Items) -> Option<Value> {
+    l.is_empty().then(|| TypedList::nil("[]interface {}"))
+}
 
 /// The elements of a slice argument, or Sprig's error for anything else.
 fn items(v: &Value, what: &str) -> Result<Items, String> {
@@ -61,12 +66,11 @@ pub(super) fn register(f: &mut Funcs) {
     });
     both(f, "rest", &[Ty::Any], |a| {
         let l = items(&a[0], "Cannot find rest on type {}")?;
-        Ok(Value::list(l.iter().skip(1).cloned().collect()))
+        Ok(nil_if_empty(&l).unwrap_or_else(|| Value::list(l[1..].to_vec())))
     });
     both(f, "initial", &[Ty::Any], |a| {
         let l = items(&a[0], "Cannot find initial on type {}")?;
-        let n = l.len().saturating_sub(1);
-        Ok(Value::list(l[..n].to_vec()))
+        Ok(nil_if_empty(&l).unwrap_or_else(|| Value::list(l[..l.len() - 1].to_vec())))
     });
     both(f, "reverse", &[Ty::Any], |a| {
         let l = items(&a[0], "Cannot find reverse on type {}")?;
@@ -130,7 +134,7 @@ pub(super) fn register(f: &mut Funcs) {
         for l in &a {
             out.extend(items(l, "Cannot concat type {} as list")?.iter().cloned());
         }
-        Ok(Value::list(out))
+        Ok(appended_list(out))
     });
     both(f, "chunk", &[Ty::Int, Ty::Any], |a| {
         let size = super::i(&a[0]);

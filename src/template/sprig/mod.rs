@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use super::funcs::{Func, FuncResult, Funcs, Ty};
 use super::gofmt;
-use super::value::{Map, Object, Value};
+use super::value::{Map, TypedList, Value};
 
 mod conversion;
 mod crypto;
@@ -85,33 +85,33 @@ fn i(v: &Value) -> i64 {
     v.as_int().unwrap_or_default()
 }
 
-/// A Go slice whose element type isn't `interface {}` (`[]string`, `[]int`, …):
-/// it prints, ranges and indexes like a list, but keeps its Go type name.
-pub(crate) struct TypedList {
-    type_name: &'static str,
-    items: Rc<Vec<Value>>,
-}
-
-impl Object for TypedList {
-    fn type_name(&self) -> String {
-        self.type_name.to_string()
-    }
-
-    fn underlying(&self) -> Option<Value> {
-        Some(Value::List(self.items.clone()))
-    }
-}
-
 fn typed_list(type_name: &'static str, items: Vec<Value>) -> Value {
-    Value::Object(Rc::new(TypedList {
-        type_name,
-        items: Rc::new(items),
-    }))
+    TypedList::value(type_name, items)
 }
 
 /// A Go `[]string`.
 fn strings_value(items: impl IntoIterator<Item = String>) -> Value {
     typed_list("[]string", items.into_iter().map(Value::from).collect())
+}
+
+/// A `[]string` that Go builds by appending to a nil slice: still nil (JSON
+/// `null`) when nothing was appended.
+fn appended_strings(items: Vec<String>) -> Value {
+    if items.is_empty() {
+        TypedList::nil("[]string")
+    } else {
+        strings_value(items)
+    }
+}
+
+/// A `[]interface {}` that Go builds by appending to a nil slice: nil when it
+/// has no elements.
+fn appended_list(items: Vec<Value>) -> Value {
+    if items.is_empty() {
+        TypedList::nil("[]interface {}")
+    } else {
+        Value::list(items)
+    }
 }
 
 /// A Go `[]int`.
@@ -171,6 +171,7 @@ fn kind_name(v: &Value) -> &'static str {
             Some(Value::List(_)) => "slice",
             Some(Value::Map(_)) => "map",
             Some(Value::Str(_)) => "string",
+            _ if o.type_name() == "complex128" => "complex128",
             _ if o.is_pointer() => "ptr",
             _ => "struct",
         },

@@ -6,8 +6,9 @@ use std::collections::HashMap;
 
 use regex::Regex;
 
-use super::{Ty, Value, def, i, s, strings_value};
+use super::{Ty, Value, appended_strings, def, i, s, strings_value};
 use crate::template::Funcs;
+use crate::template::TypedList;
 use crate::template::string_from_bytes;
 
 thread_local! {
@@ -276,8 +277,8 @@ pub(super) fn register(f: &mut Funcs) {
     pair(f, "regexFindAll", &[Ty::Str, Ty::Str, Ty::Int], |re, a| {
         let n = i(&a[2]);
         let found = re.find_iter(s(&a[1])).map(|m| m.as_str().to_string());
-        strings_value(if n < 0 {
-            found.collect::<Vec<_>>()
+        appended_strings(if n < 0 {
+            found.collect()
         } else {
             found.take(n as usize).collect()
         })
@@ -302,7 +303,12 @@ pub(super) fn register(f: &mut Funcs) {
         },
     );
     pair(f, "regexSplit", &[Ty::Str, Ty::Str, Ty::Int], |re, a| {
-        strings_value(split(re, s(&a[0]), s(&a[1]), i(&a[2])))
+        let n = i(&a[2]);
+        // Go's `Regexp.Split` returns nil for n == 0, a slice (maybe empty) otherwise.
+        if n == 0 {
+            return TypedList::nil("[]string");
+        }
+        strings_value(split(re, s(&a[0]), s(&a[1]), n))
     });
     def(f, "regexQuoteMeta", &[Ty::Str], |a| {
         let mut out = String::new();
@@ -316,11 +322,8 @@ pub(super) fn register(f: &mut Funcs) {
     });
 }
 
-/// `(*Regexp).Split`.
+/// `(*Regexp).Split` for n != 0.
 fn split(re: &Regex, expr: &str, text: &str, n: i64) -> Vec<String> {
-    if n == 0 {
-        return Vec::new();
-    }
     if !expr.is_empty() && text.is_empty() {
         return vec![String::new()];
     }

@@ -240,6 +240,11 @@ impl Object for VersionObj {
         Some(self.v.text())
     }
 
+    /// `Version.MarshalJSON` writes the version's text.
+    fn marshal_json(&self) -> Option<Value> {
+        Some(self.v.text().into())
+    }
+
     fn struct_fields(&self) -> Vec<(String, Value)> {
         vec![
             ("major".into(), Value::Int64(self.v.major as i64)),
