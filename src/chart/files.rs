@@ -170,8 +170,9 @@ impl KubeVersion {
 }
 
 impl Object for KubeVersion {
+    /// `Capabilities` holds it by value.
     fn type_name(&self) -> String {
-        "*common.KubeVersion".into()
+        "common.KubeVersion".into()
     }
 
     fn field(&self, name: &str) -> Option<Value> {
@@ -191,20 +192,23 @@ impl Object for KubeVersion {
         }
     }
 
-    fn stringer(&self) -> Option<String> {
+    fn pointer_stringer(&self) -> Option<String> {
         Some(self.string())
     }
 
     fn struct_fields(&self) -> Vec<(String, Value)> {
         vec![
             ("Version".into(), Value::from(self.version.as_str())),
+            ("normalizedVersion".into(), Value::from(self.string())),
             ("Major".into(), Value::from(self.major.as_str())),
             ("Minor".into(), Value::from(self.minor.as_str())),
         ]
     }
 
-    fn is_pointer(&self) -> bool {
-        true
+    fn json_fields(&self) -> Vec<(String, Value)> {
+        let mut fields = self.struct_fields();
+        fields.retain(|(name, _)| name != "normalizedVersion");
+        fields
     }
 }
 
@@ -269,14 +273,11 @@ impl Object for HelmVersion {
             .collect()
     }
 
-    /// The fields under their `json` tags (Go keeps declaration order there;
-    /// tare's JSON writer sorts keys, which is what `toYaml` shows).
-    fn marshal_json(&self) -> Option<Value> {
-        let m = Map::new(MapKind::Any);
-        for (_, json, v) in HELM_VERSION {
-            m.insert(json, Value::from(v));
-        }
-        Some(Value::Map(m))
+    fn json_fields(&self) -> Vec<(String, Value)> {
+        HELM_VERSION
+            .iter()
+            .map(|(_, json, v)| (json.to_string(), Value::from(*v)))
+            .collect()
     }
 }
 
@@ -301,7 +302,7 @@ impl Object for Capabilities {
     }
 
     fn struct_fields(&self) -> Vec<(String, Value)> {
-        ["APIVersions", "KubeVersion", "HelmVersion"]
+        ["KubeVersion", "APIVersions", "HelmVersion"]
             .iter()
             .filter_map(|f| self.field(f).map(|v| (f.to_string(), v)))
             .collect()

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use super::files::{node_to_value, to_yaml_string};
 use crate::template::{Call, Func, Funcs, Map, MapKind, Ty, TypedList, Value, to_json_node};
-use crate::yaml::{self, Node, Numbers, Target};
+use crate::yaml::{self, GoJson, Node, Numbers, Target};
 
 /// Marks the messages of `required` and `fail`, which Helm reports as
 /// `execution error at (<file>:<line>:<col>): <message>`.
@@ -131,7 +131,7 @@ pub(crate) fn register(funcs: &mut Funcs) {
             Ok(Value::from(
                 to_json_node(&args[0])
                     .ok()
-                    .and_then(|n| yaml::to_json(&n).ok())
+                    .and_then(|n| GoJson::Compact.write(&n).ok())
                     .unwrap_or_default(),
             ))
         }),
@@ -140,7 +140,8 @@ pub(crate) fn register(funcs: &mut Funcs) {
         "mustToJson",
         Func::new(&[Ty::Any], |_, args| {
             let node = to_json_node(&args[0])?;
-            yaml::to_json(&node)
+            GoJson::Compact
+                .write(&node)
                 .map(Value::from)
                 .map_err(|e| e.to_string())
         }),

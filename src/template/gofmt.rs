@@ -214,7 +214,13 @@ impl Printer {
 
     fn print_object(&mut self, o: &dyn Object, v: &Value, verb: char, depth: usize) {
         let stringer = !self.f.sharp_v && matches!(verb, 'v' | 's' | 'x' | 'X' | 'q');
-        if let Some(s) = o.stringer().filter(|_| stringer) {
+        let own_string = o.stringer().or_else(|| {
+            // An action's value is addressable: pointer methods apply to it.
+            (depth == 0 && self.deref_pointer)
+                .then(|| o.pointer_stringer())
+                .flatten()
+        });
+        if let Some(s) = own_string.filter(|_| stringer) {
             return self.fmt_string(&s, verb, v);
         }
         if let Some(inner) = o.underlying() {

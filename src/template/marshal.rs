@@ -42,7 +42,7 @@ fn encode(v: &Value, path: &mut Vec<Map>, depth: usize) -> Result<Node, String> 
                 return encode(&inner, path, depth + 1);
             }
             Node::Map(
-                o.struct_fields()
+                o.json_fields()
                     .iter()
                     .map(|(k, x)| Ok((k.clone(), encode(x, path, depth + 1)?)))
                     .collect::<Result<_, String>>()?,

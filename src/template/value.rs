@@ -297,10 +297,23 @@ pub trait Object {
         None
     }
 
+    /// `String()` declared on the pointer type of a struct held by value
+    /// (`common.KubeVersion`): an action prints the (addressable) value with
+    /// it, but `fmt` (`printf`, `print`, `toString`) sees a plain struct.
+    fn pointer_stringer(&self) -> Option<String> {
+        None
+    }
+
     /// A struct's fields in declaration order, for printing (`{a b}`, or
     /// `{A:a B:b}` with `%+v`).
     fn struct_fields(&self) -> Vec<(String, Value)> {
         Vec::new()
+    }
+
+    /// The fields `encoding/json` writes: the exported ones, under their
+    /// `json` tag names, in declaration order.
+    fn json_fields(&self) -> Vec<(String, Value)> {
+        self.struct_fields()
     }
 
     /// Whether templates hold a pointer to the struct: it prints as `&{…}`, and

@@ -13,36 +13,56 @@ use super::{Error, MAX_DEPTH, Node, Numbers};
 /// writes them (`1000000`, `1e+21`, `1e-7`). NaN and ±Inf fail
 /// (`json: unsupported value: NaN`); Helm's `toJson` then gives `""`.
 pub fn to_json(node: &Node) -> Result<String, Error> {
-    encode(node, true, None)
+    GoJson::Compact.encode(node, true)
 }
 
 /// `toPrettyJson`: `json.MarshalIndent(v, "", "  ")`.
 pub fn to_pretty_json(node: &Node) -> Result<String, Error> {
-    encode(node, true, Some("  "))
+    GoJson::Pretty.encode(node, true)
 }
 
 /// `toRawJson`: like [`to_json`] but without HTML escaping (a `json.Encoder`
 /// with `SetEscapeHTML(false)`, trailing newline removed).
 pub fn to_raw_json(node: &Node) -> Result<String, Error> {
-    encode(node, false, None)
+    GoJson::Raw.encode(node, true)
 }
 
-fn encode(node: &Node, escape_html: bool, indent: Option<&str>) -> Result<String, Error> {
-    with_stack_for(node, || {
-        let mut encoder = Encoder {
-            out: String::new(),
-            escape_html,
-            indent,
-        };
-        encoder.value(node, 0)?;
-        Ok(encoder.out)
-    })
+/// The JSON forms templates write ([`to_json`], [`to_pretty_json`],
+/// [`to_raw_json`]), for documents built from Go values: [`GoJson::write`]
+/// keeps map entries in the order given, as Go's maps arrive sorted and its
+/// structs keep their fields' declaration order.
+#[derive(Clone, Copy, Debug)]
+pub enum GoJson {
+    Compact,
+    Pretty,
+    Raw,
+}
+
+impl GoJson {
+    pub fn write(self, node: &Node) -> Result<String, Error> {
+        self.encode(node, false)
+    }
+
+    fn encode(self, node: &Node, sort_keys: bool) -> Result<String, Error> {
+        with_stack_for(node, || {
+            let mut encoder = Encoder {
+                out: String::new(),
+                escape_html: !matches!(self, GoJson::Raw),
+                indent: matches!(self, GoJson::Pretty).then_some("  "),
+                sort_keys,
+            };
+            encoder.value(node, 0)?;
+            Ok(encoder.out)
+        })
+    }
 }
 
 struct Encoder<'a> {
     out: String,
     escape_html: bool,
     indent: Option<&'a str>,
+    /// Sorted and de-duplicated like a Go map (nodes from the loader), or as given.
+    sort_keys: bool,
 }
 
 impl Encoder<'_> {
@@ -94,7 +114,12 @@ impl Encoder<'_> {
                     return Ok(());
                 }
                 self.out.push('{');
-                for (i, (key, value)) in sorted_unique(entries).into_iter().enumerate() {
+                let entries: Vec<(&String, &Node)> = if self.sort_keys {
+                    sorted_unique(entries)
+                } else {
+                    entries.iter().map(|(k, v)| (k, v)).collect()
+                };
+                for (i, (key, value)) in entries.into_iter().enumerate() {
                     if i > 0 {
                         self.out.push(',');
                     }

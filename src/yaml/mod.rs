@@ -35,7 +35,7 @@ mod utf8;
 mod tests;
 
 pub use emit::{to_yaml, to_yaml_pretty};
-pub use json::{from_json, to_json, to_pretty_json, to_raw_json};
+pub use json::{GoJson, from_json, to_json, to_pretty_json, to_raw_json};
 pub use load::load;
 pub use serde_json_bridge::{json_from_node, node_from_json};
 pub use split::split_manifests;

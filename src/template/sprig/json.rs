@@ -6,20 +6,18 @@
 use super::{Ty, Value, def, s};
 use crate::template::value::{Map, MapKind};
 use crate::template::{Funcs, to_json_node};
-use crate::yaml::{self, Node, Numbers};
+use crate::yaml::{self, GoJson, Node, Numbers};
 
 pub(super) fn register(f: &mut Funcs) {
     def(f, "toPrettyJson", &[Ty::Any], |a| {
-        Ok(encode(&a[0], yaml::to_pretty_json)
-            .unwrap_or_default()
-            .into())
+        Ok(encode(&a[0], GoJson::Pretty).unwrap_or_default().into())
     });
     def(f, "mustToPrettyJson", &[Ty::Any], |a| {
-        encode(&a[0], yaml::to_pretty_json).map(Value::from)
+        encode(&a[0], GoJson::Pretty).map(Value::from)
     });
     for name in ["toRawJson", "mustToRawJson"] {
         def(f, name, &[Ty::Any], |a| {
-            encode(&a[0], yaml::to_raw_json).map(Value::from)
+            encode(&a[0], GoJson::Raw).map(Value::from)
         });
     }
     def(f, "mustFromJson", &[Ty::Str], |a| {
@@ -29,8 +27,8 @@ pub(super) fn register(f: &mut Funcs) {
     });
 }
 
-fn encode(v: &Value, writer: fn(&Node) -> Result<String, yaml::Error>) -> Result<String, String> {
-    writer(&to_json_node(v)?).map_err(|e| e.to_string())
+fn encode(v: &Value, style: GoJson) -> Result<String, String> {
+    style.write(&to_json_node(v)?).map_err(|e| e.to_string())
 }
 
 fn from_node(n: &Node) -> Value {
