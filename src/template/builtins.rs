@@ -333,6 +333,7 @@ enum Kind {
     Bool,
     Int,
     Float,
+    Complex,
     Str,
 }
 
@@ -342,6 +343,7 @@ fn basic_kind(v: &Value) -> Kind {
         Value::Int(_) | Value::Int64(_) => Kind::Int,
         Value::Float(_) => Kind::Float,
         Value::Str(_) => Kind::Str,
+        Value::Object(o) if o.type_name() == "complex128" => Kind::Complex,
         _ => Kind::Invalid,
     }
 }
@@ -383,6 +385,10 @@ fn eq(arg1: &Slot, rest: &[Slot]) -> Result<bool, String> {
                 (Value::Float(x), Value::Float(y)) => x == y,
                 (Value::Str(x), Value::Str(y)) => x == y,
                 _ if k1 == Kind::Int => a.as_int() == b.as_int(),
+                // Go prints a complex128 exactly, so equal text is equal value.
+                _ if k1 == Kind::Complex => {
+                    gofmt::sprint(std::slice::from_ref(a)) == gofmt::sprint(std::slice::from_ref(b))
+                }
                 _ => compare_other(a, b)?,
             }
         };
@@ -429,7 +435,9 @@ fn lt(arg1: &Slot, arg2: &Slot) -> Result<bool, String> {
     Ok(match (a, b) {
         (Value::Float(x), Value::Float(y)) => x < y,
         (Value::Str(x), Value::Str(y)) => x < y,
-        (Value::Bool(_), _) => return Err("invalid type for comparison".into()),
+        _ if matches!(k1, Kind::Bool | Kind::Complex) => {
+            return Err("invalid type for comparison".into());
+        }
         _ => a.as_int() < b.as_int(),
     })
 }

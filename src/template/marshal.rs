@@ -34,6 +34,9 @@ fn encode(v: &Value, path: &mut Vec<Map>, depth: usize) -> Result<Node, String> 
         ),
         Value::Map(m) if m.is_nil() => Node::Null,
         Value::Map(m) => encode_map(v, m, path, depth)?,
+        Value::Object(o) if o.type_name() == "complex128" => {
+            return Err("json: unsupported type: complex128".into());
+        }
         Value::Object(o) => {
             if let Some(replacement) = o.marshal_json() {
                 return encode(&replacement, path, depth + 1);

@@ -55,7 +55,10 @@ impl Value {
             Value::Str(s) => !s.is_empty(),
             Value::List(l) => !l.is_empty(),
             Value::Map(m) => !m.is_empty(),
-            Value::Object(o) => o.underlying().is_none_or(|v| v.is_true()),
+            Value::Object(o) => match o.underlying() {
+                Some(inner) => inner.is_true(),
+                None => !o.is_zero(),
+            },
         }
     }
 
@@ -297,6 +300,12 @@ pub trait Object {
         None
     }
 
+    /// Whether this is its type's zero value (false in `if`, `empty` in Sprig).
+    /// Structs never are; maps and lists answer through [`Object::underlying`].
+    fn is_zero(&self) -> bool {
+        false
+    }
+
     /// `String()` declared on the pointer type of a struct held by value
     /// (`common.KubeVersion`): an action prints the (addressable) value with
     /// it, but `fmt` (`printf`, `print`, `toString`) sees a plain struct.
@@ -392,6 +401,10 @@ impl Complex128 {
 impl Object for Complex128 {
     fn type_name(&self) -> String {
         "complex128".into()
+    }
+
+    fn is_zero(&self) -> bool {
+        self.re == 0.0 && self.im == 0.0
     }
 
     fn stringer(&self) -> Option<String> {

@@ -201,19 +201,7 @@ fn sprint1(v: &Value) -> String {
 
 /// Sprig's `empty`: zero values, empty containers and nil.
 fn is_empty(v: &Value) -> bool {
-    match v {
-        Value::Nil => true,
-        Value::Bool(b) => !b,
-        Value::Int(i) | Value::Int64(i) => *i == 0,
-        Value::Float(f) => *f == 0.0,
-        Value::Str(s) => s.is_empty(),
-        Value::List(l) => l.is_empty(),
-        Value::Map(m) => m.is_empty(),
-        Value::Object(o) => match o.underlying() {
-            Some(inner) => is_empty(&inner),
-            None => false,
-        },
-    }
+    !v.is_true()
 }
 
 /// Go's conversion of a float64 to int64 (amd64: out of range gives MinInt64).
