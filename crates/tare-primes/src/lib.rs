@@ -1,199 +1,145 @@
-//! The fast part of a random prime search for RSA keys: from a random start,
-//! the first number that no small prime divides and that passes Fermat's test
-//! to base 2. Nearly every candidate fails one of the two, so they decide the
-//! search's speed; the caller confirms the survivor with a full primality
-//! test. Fermat's test to base 2 needs only Montgomery squarings and
-//! doublings, in variable time (the numbers tested are discarded or become
-//! secret only after the search). Tested by tare's Sprig tests.
+//! Random primes for RSA keys. A search from a random odd start: trial
+//! division of a window of candidates by the odd primes below 2^20 at once
+//! (a sieve), then for each survivor a Miller-Rabin round to base 2, which
+//! nearly every composite fails; the first number to pass is confirmed by a
+//! strong Lucas test (with it, Baillie-PSW) and a Miller-Rabin round to a
+//! random base, the checks of crypto-primes' `is_prime_with_rng`.
+//!
+//! The tests are what cost, nearly all in Montgomery squarings: the
+//! arithmetic is on fixed-size arrays for the sizes RSA keys use (1024- and
+//! 2048-bit primes, 16 and 32 limbs), where the compiler unrolls it, and on
+//! vectors for others.
 
-/// Odd candidates sieved at once.
-const WINDOW: usize = 1 << 13;
+mod limbs;
+mod lucas;
+mod miller_rabin;
+mod montgomery;
+mod residues;
+mod sieve;
 
-/// Small primes up to this bound rule candidates out before Fermat's test.
-const SIEVE_BOUND: usize = 1 << 15;
+use limbs::{Limbs, add_small, from_be_bytes, to_be_bytes};
+use montgomery::Montgomery;
 
-/// The first number `start + 2k` (k < 8192) that no odd prime below 32768
-/// divides and that passes Fermat's test to base 2, as big-endian bytes of
-/// `start`'s length. `start` is big-endian, odd, with its top bit set and a
-/// length that is a multiple of 8 bytes. None when the window holds no such
-/// number or runs past `start`'s length.
-pub fn next_probable_prime(start: &[u8]) -> Option<Vec<u8>> {
-    let base = Limbs::from_be_bytes(start).filter(|b| b.0[0] & 1 == 1)?;
-    let mut composite = vec![false; WINDOW];
-    for p in odd_primes_below(SIEVE_BOUND) {
-        // The k with start + 2k ≡ 0 (mod p): k ≡ -start · 2⁻¹ (mod p).
-        let half = p.div_ceil(2); // 2⁻¹ mod p
-        let k0 = (p - base.rem(p)) % p * half % p;
-        for k in (k0 as usize..WINDOW).step_by(p as usize) {
-            composite[k] = true;
-        }
+/// A random prime of `bits` bits (a multiple of 64) with its top two bits
+/// set, so that the product of two has twice as many bits, as big-endian
+/// bytes. `fill` fills a buffer with secure random bytes.
+pub fn random_prime(bits: usize, mut fill: impl FnMut(&mut [u8])) -> Vec<u8> {
+    assert!(
+        bits >= 64 && bits.is_multiple_of(64),
+        "prime size {bits} is not a multiple of 64 bits"
+    );
+    match bits / 64 {
+        16 => search::<[u64; 16]>(16, &mut fill),
+        32 => search::<[u64; 32]>(32, &mut fill),
+        limbs => search::<Vec<u64>>(limbs, &mut fill),
     }
-    (0..WINDOW).filter(|k| !composite[*k]).find_map(|k| {
-        let candidate = base.plus(2 * k as u64)?;
-        let passes = Montgomery::new(&candidate).fermat_base_two();
-        passes.then(|| candidate.to_be_bytes())
-    })
 }
 
-/// The odd primes below `bound` (sieve of Eratosthenes).
-fn odd_primes_below(bound: usize) -> impl Iterator<Item = u64> {
-    let mut composite = vec![false; bound];
-    for i in 2..bound {
-        if !composite[i] {
-            for multiple in (i * i..bound).step_by(i) {
-                composite[multiple] = true;
-            }
+fn search<L: Limbs>(limbs: usize, fill: &mut impl FnMut(&mut [u8])) -> Vec<u8> {
+    let mut bytes = vec![0u8; 8 * limbs];
+    let mut start = L::zero(limbs);
+    loop {
+        fill(&mut bytes);
+        bytes[0] |= 0xc0;
+        bytes[8 * limbs - 1] |= 1;
+        from_be_bytes(&bytes, start.as_mut());
+        if let Some(prime) = first_prime(&start, fill) {
+            return to_be_bytes(prime.as_ref());
         }
     }
-    (3..bound).filter(move |i| !composite[*i]).map(|i| i as u64)
 }
 
-/// A number as little-endian 64-bit limbs.
-#[derive(Clone, Debug, PartialEq)]
-struct Limbs(Vec<u64>);
-
-impl Limbs {
-    fn from_be_bytes(bytes: &[u8]) -> Option<Limbs> {
-        if bytes.is_empty() || !bytes.len().is_multiple_of(8) || bytes[0] & 0x80 == 0 {
-            return None;
-        }
-        let limbs = bytes
-            .rchunks_exact(8)
-            .map(|c| c.iter().fold(0, |limb, byte| limb << 8 | u64::from(*byte)));
-        Some(Limbs(limbs.collect()))
-    }
-
-    fn to_be_bytes(&self) -> Vec<u8> {
-        self.0.iter().rev().flat_map(|l| l.to_be_bytes()).collect()
-    }
-
-    /// The remainder modulo a small `p`.
-    fn rem(&self, p: u64) -> u64 {
-        self.0.iter().rev().fold(0, |r, limb| {
-            let high = ((r << 32) | (limb >> 32)) % p;
-            ((high << 32) | (limb & 0xffff_ffff)) % p
+/// The first number start + 2k (k < [`sieve::WINDOW`]) that passes the
+/// tests, if any does before the sum needs another limb. `start` is odd
+/// with its top bit set.
+fn first_prime<L: Limbs>(start: &L, fill: &mut impl FnMut(&mut [u8])) -> Option<L> {
+    sieve::survivors(start.as_ref())
+        .map_while(|k| {
+            let mut candidate = start.clone();
+            let overflow = add_small(candidate.as_mut(), 2 * k as u64);
+            (!overflow).then_some(candidate)
         })
-    }
-
-    /// `self + x`, or None when the sum needs another limb.
-    fn plus(&self, x: u64) -> Option<Limbs> {
-        let mut sum = self.0.clone();
-        let mut carry = x;
-        for limb in &mut sum {
-            let (s, overflow) = limb.overflowing_add(carry);
-            *limb = s;
-            carry = u64::from(overflow);
-        }
-        (carry == 0).then_some(Limbs(sum))
-    }
+        .find(|candidate| is_probable_prime(Montgomery::new(candidate.clone()), fill))
 }
 
-/// Arithmetic modulo an odd `n` with its top bit set, on numbers times
-/// R = 2^(64·limbs) (Montgomery form).
-struct Montgomery<'a> {
-    n: &'a [u64],
-    /// -n⁻¹ mod 2^64.
-    n_prime: u64,
+/// Baillie-PSW, then a Miller-Rabin round to a random base.
+fn is_probable_prime<L: Limbs>(m: Montgomery<L>, fill: &mut impl FnMut(&mut [u8])) -> bool {
+    miller_rabin::passes_base_two(&m)
+        && lucas::passes(&m)
+        && miller_rabin::passes_random_base(&m, fill)
 }
 
-impl Montgomery<'_> {
-    fn new(n: &Limbs) -> Montgomery<'_> {
-        // Newton's iteration doubles the correct low bits of n⁻¹ each step.
-        let n0 = n.0[0];
-        let mut inverse: u64 = 1;
-        for _ in 0..6 {
-            inverse = inverse.wrapping_mul(2u64.wrapping_sub(n0.wrapping_mul(inverse)));
-        }
-        Montgomery {
-            n: &n.0,
-            n_prime: inverse.wrapping_neg(),
+#[cfg(test)]
+mod test_support;
+
+#[cfg(test)]
+mod tests {
+    use crypto_bigint::BoxedUint;
+    use num_bigint::BigUint;
+    use rand::RngCore;
+
+    use super::{first_prime, is_probable_prime, random_prime};
+    use crate::limbs::Limbs;
+    use crate::montgomery::Montgomery;
+    use crate::test_support::*;
+
+    fn crypto_primes_says_prime(n: &BigUint) -> bool {
+        let bytes = n.to_bytes_be();
+        let n = BoxedUint::from_be_slice(&bytes, 8 * bytes.len() as u32).expect("fits");
+        crypto_primes::is_prime(&n)
+    }
+
+    fn probable_prime<L: Limbs>(n: L) -> bool {
+        let mut rng = rng();
+        is_probable_prime(Montgomery::new(n), &mut |b| rng.fill_bytes(b))
+    }
+
+    #[test]
+    fn tests_agree_with_crypto_primes() {
+        let known = large_primes()
+            .into_iter()
+            .chain(large_base_two_pseudoprimes());
+        let small = (5..5_000u64).step_by(2).map(BigUint::from);
+        let mut rng = rng();
+        let random = [1, 2, 5, 16, 32].map(|len| big(&random_odd(&mut rng, len, true)));
+        for n in known.chain(large_products()).chain(small).chain(random) {
+            let len = n.bits().div_ceil(64) as usize;
+            let prime = on_each_storage!(probable_prime, &limbs(&n, len));
+            assert_eq!(prime, crypto_primes_says_prime(&n), "{n:x}");
         }
     }
 
-    /// 2^(n-1) ≡ 1 (mod n).
-    fn fermat_base_two(&self) -> bool {
-        let len = self.n.len();
-        // Montgomery's 1 is R mod n = 2^(64·len) - n (as n > 2^(64·len - 1)),
-        // the two's complement of n; n is odd, so only its low limb is negated.
-        let one: Vec<u64> = (self.n.iter().enumerate())
-            .map(|(i, limb)| if i == 0 { limb.wrapping_neg() } else { !limb })
-            .collect();
-        let mut x = one.clone();
-        let mut scratch = vec![0u64; len + 2];
-        // Left to right through the bits of n - 1, which differs from n only
-        // in bit 0 (n is odd): square, and double where a bit is set.
-        for (i, limb) in self.n.iter().rev().enumerate() {
-            let limb = if i == len - 1 { limb & !1 } else { *limb };
-            for bit in (0..64).rev() {
-                self.square(&mut x, &mut scratch);
-                if limb >> bit & 1 == 1 {
-                    self.double(&mut x);
-                }
-            }
-        }
-        x == one
+    #[test]
+    fn search_finds_the_first_prime_from_its_start() {
+        let start = |x: BigUint| -> [u64; 2] { limbs(&x, 2).try_into().unwrap() };
+        let below_2_128 = |d: u32| start((BigUint::from(1u32) << 128) - d);
+        let mut rng = rng();
+        let mut fill = |b: &mut [u8]| rng.fill_bytes(b);
+        // Of 2^128 - 171 ... 2^128 - 161, small primes divide all but
+        // 2^128 - 167, which fails Fermat's test; 2^128 - 159 is prime.
+        let found = first_prime(&below_2_128(171), &mut fill);
+        assert_eq!(found, Some(below_2_128(159)));
+        assert_eq!(
+            first_prime(&below_2_128(159), &mut fill),
+            Some(below_2_128(159))
+        );
+        // The largest prime below 2^128 is 2^128 - 159: none follows.
+        assert_eq!(first_prime(&below_2_128(157), &mut fill), None);
+        // (2^64 - 59)(2^64 - 83) has no small factor but is skipped.
+        let product = start(BigUint::from(u64::MAX - 58) * (u64::MAX - 82));
+        let found = first_prime(&product, &mut fill).expect("a prime");
+        assert!(big(&found) > big(&product));
+        assert!(crypto_primes_says_prime(&big(&found)));
     }
 
-    /// x ← x² R⁻¹ mod n (coarsely integrated operand scanning).
-    fn square(&self, x: &mut [u64], t: &mut [u64]) {
-        let n = self.n;
-        let len = n.len();
-        assert!(x.len() == len && t.len() == len + 2);
-        t.fill(0);
-        for i in 0..len {
-            let xi = u128::from(x[i]);
-            let mut carry = 0u128;
-            for j in 0..len {
-                let s = u128::from(t[j]) + u128::from(x[j]) * xi + carry;
-                t[j] = s as u64;
-                carry = s >> 64;
-            }
-            let s = u128::from(t[len]) + carry;
-            t[len] = s as u64;
-            t[len + 1] = (s >> 64) as u64;
-            let m = u128::from(t[0].wrapping_mul(self.n_prime));
-            let mut carry = (u128::from(t[0]) + m * u128::from(n[0])) >> 64;
-            for j in 1..len {
-                let s = u128::from(t[j]) + m * u128::from(n[j]) + carry;
-                t[j - 1] = s as u64;
-                carry = s >> 64;
-            }
-            let s = u128::from(t[len]) + carry;
-            t[len - 1] = s as u64;
-            t[len] = t[len + 1] + (s >> 64) as u64;
+    #[test]
+    fn random_primes_are_prime_with_their_top_two_bits_set() {
+        let mut rng = rng();
+        for bits in [64, 192, 576, 1024, 2048] {
+            let prime = random_prime(bits, |b| rng.fill_bytes(b));
+            assert_eq!(prime.len(), bits / 8);
+            assert_eq!(prime[0] >> 6, 0b11);
+            assert!(crypto_primes_says_prime(&BigUint::from_bytes_be(&prime)));
         }
-        x.copy_from_slice(&t[..len]);
-        if t[len] != 0 || !less(x, n) {
-            sub_in_place(x, n);
-        }
-    }
-
-    /// x ← 2x mod n.
-    fn double(&self, x: &mut [u64]) {
-        let mut carry = 0;
-        for limb in x.iter_mut() {
-            let next = *limb >> 63;
-            *limb = (*limb << 1) | carry;
-            carry = next;
-        }
-        if carry != 0 || !less(x, self.n) {
-            sub_in_place(x, self.n);
-        }
-    }
-}
-
-/// a < b, both little-endian limbs of one length.
-fn less(a: &[u64], b: &[u64]) -> bool {
-    a.iter().rev().cmp(b.iter().rev()) == std::cmp::Ordering::Less
-}
-
-/// a ← a - b mod 2^(64·len).
-fn sub_in_place(a: &mut [u64], b: &[u64]) {
-    let mut borrow = false;
-    for (x, y) in a.iter_mut().zip(b) {
-        let (d1, b1) = x.overflowing_sub(*y);
-        let (d2, b2) = d1.overflowing_sub(u64::from(borrow));
-        *x = d2;
-        borrow = b1 || b2;
     }
 }

@@ -294,16 +294,16 @@ const ED25519_PKCS8_PREFIX: &[u8] = &[
 
 /// An RSA key as `rsa::RsaPrivateKey::new` makes one (two primes with their
 /// top two bits set, e = 65537), but faster: the two primes are searched on
-/// two threads (the search dominates charts that generate certificates), and
-/// by `random_prime`.
+/// two threads (the search dominates charts that generate certificates), by
+/// tare-primes.
 fn rsa_key(bits: usize) -> Result<Key, String> {
     let exponent = rsa::BigUint::from(65_537_u32);
     loop {
         let second = std::thread::spawn(move || random_prime(bits / 2));
-        let first = random_prime(bits / 2)?;
+        let first = random_prime(bits / 2);
         let second = second
             .join()
-            .map_err(|_| "the prime search failed".to_string())??;
+            .map_err(|_| "the prime search failed".to_string())?;
         if first == second {
             continue;
         }
@@ -315,24 +315,12 @@ fn rsa_key(bits: usize) -> Result<Key, String> {
 }
 
 /// A random prime of `bits` bits (a multiple of 64) with its top two bits
-/// set, so that the product of two has twice as many bits. tare-primes'
-/// sieve and Fermat test rule out nearly every composite cheaply; the
-/// survivor is confirmed by crypto-primes (Baillie-PSW and Miller-Rabin).
-fn random_prime(bits: usize) -> Result<rsa::BigUint, String> {
-    let precision = u32::try_from(bits).map_err(|e| e.to_string())?;
-    loop {
-        let mut start = random_bytes(bits / 8);
-        start[0] |= 0xc0;
-        start[bits / 8 - 1] |= 1;
-        let Some(candidate) = tare_primes::next_probable_prime(&start) else {
-            continue;
-        };
-        let number = crypto_bigint::BoxedUint::from_be_slice(&candidate, precision)
-            .map_err(|e| format!("the prime search found no number: {e}"))?;
-        if crypto_primes::is_prime_with_rng(&mut rand::rngs::OsRng, &number) {
-            return Ok(rsa::BigUint::from_bytes_be(&candidate));
-        }
-    }
+/// set, so that the product of two has twice as many bits: tare-primes'
+/// sieve and Miller-Rabin filter, confirmed there by Baillie-PSW and a
+/// Miller-Rabin round to a random base.
+fn random_prime(bits: usize) -> rsa::BigUint {
+    let mut rng = rand::thread_rng();
+    rsa::BigUint::from_bytes_be(&tare_primes::random_prime(bits, |b| rng.fill_bytes(b)))
 }
 
 fn ec_key() -> Result<Key, String> {

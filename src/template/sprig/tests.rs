@@ -193,22 +193,6 @@ fn generated_rsa_keys_are_valid() {
 }
 
 #[test]
-fn prime_search_skips_only_composites() {
-    let be =
-        |words: [u64; 2]| -> Vec<u8> { words.iter().rev().flat_map(|w| w.to_be_bytes()).collect() };
-    let largest_below_2_128 = be([u64::MAX - 158, u64::MAX]);
-    // Of 2^128 - 171 ... 2^128 - 161, small primes divide all but 2^128 - 167,
-    // which fails Fermat's test; 2^128 - 159 is prime.
-    let found = tare_primes::next_probable_prime(&be([u64::MAX - 170, u64::MAX]));
-    assert_eq!(found.as_ref(), Some(&largest_below_2_128));
-    let found = tare_primes::next_probable_prime(&largest_below_2_128);
-    assert_eq!(found.as_ref(), Some(&largest_below_2_128));
-    // (2^64 - 59)(2^64 - 83) has no small factor but fails Fermat's test.
-    let product = be([0x1321, 0xffff_ffff_ffff_ff72]);
-    assert_ne!(tare_primes::next_probable_prime(&product), Some(product));
-}
-
-#[test]
 fn scrypt_matches_rfc_7914_test_vectors() {
     let hex = |bytes: &[u8]| -> String { bytes.iter().map(|b| format!("{b:02x}")).collect() };
     let mut out = [0u8; 64];
