@@ -8,8 +8,12 @@
 //! The tests are what cost, nearly all in Montgomery squarings: the
 //! arithmetic is on fixed-size arrays for the sizes RSA keys use (1024- and
 //! 2048-bit primes, 16 and 32 limbs), where the compiler unrolls it, and on
-//! vectors for others.
+//! vectors for others. On CPUs with AVX-512 IFMA, Fermat's test to base 2
+//! first runs on eight candidates at once (module `ifma`), about four times
+//! faster; only those that pass it go on, and the same prime is found.
 
+#[cfg(target_arch = "x86_64")]
+mod ifma;
 mod limbs;
 mod lucas;
 mod miller_rabin;
@@ -38,12 +42,13 @@ pub fn random_prime(bits: usize, mut fill: impl FnMut(&mut [u8])) -> Vec<u8> {
 fn search<L: Limbs>(limbs: usize, fill: &mut impl FnMut(&mut [u8])) -> Vec<u8> {
     let mut bytes = vec![0u8; 8 * limbs];
     let mut start = L::zero(limbs);
+    let batched = batches::supports(limbs);
     loop {
         fill(&mut bytes);
         bytes[0] |= 0xc0;
         bytes[8 * limbs - 1] |= 1;
         from_be_bytes(&bytes, start.as_mut());
-        if let Some(prime) = first_prime(&start, fill) {
+        if let Some(prime) = first_prime(&start, batched, fill) {
             return to_be_bytes(prime.as_ref());
         }
     }
@@ -51,15 +56,39 @@ fn search<L: Limbs>(limbs: usize, fill: &mut impl FnMut(&mut [u8])) -> Vec<u8> {
 
 /// The first number start + 2k (k < [`sieve::WINDOW`]) that passes the
 /// tests, if any does before the sum needs another limb. `start` is odd
-/// with its top bit set.
-fn first_prime<L: Limbs>(start: &L, fill: &mut impl FnMut(&mut [u8])) -> Option<L> {
-    sieve::survivors(start.as_ref())
-        .map_while(|k| {
-            let mut candidate = start.clone();
-            let overflow = add_small(candidate.as_mut(), 2 * k as u64);
-            (!overflow).then_some(candidate)
-        })
-        .find(|candidate| is_probable_prime(Montgomery::new(candidate.clone()), fill))
+/// with its top bit set. `batched` (when [`batches::supports`] it) runs
+/// Fermat's test to base 2 on eight candidates at once first: the same
+/// number passes, faster.
+fn first_prime<L: Limbs>(start: &L, batched: bool, fill: &mut impl FnMut(&mut [u8])) -> Option<L> {
+    let candidates = sieve::survivors(start.as_ref()).map_while(|k| {
+        let mut candidate = start.clone();
+        let overflow = add_small(candidate.as_mut(), 2 * k as u64);
+        (!overflow).then_some(candidate)
+    });
+    let mut candidates: Box<dyn Iterator<Item = L>> = Box::new(candidates);
+    if batched {
+        candidates = Box::new(batches::passing_fermat(candidates));
+    }
+    candidates.find(|candidate| is_probable_prime(Montgomery::new(candidate.clone()), fill))
+}
+
+/// Fermat's test to base 2 on eight candidates at once, where the CPU can.
+#[cfg(target_arch = "x86_64")]
+mod batches {
+    pub(crate) use crate::ifma::{passing_fermat, supports};
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+mod batches {
+    pub(crate) fn supports(_: usize) -> bool {
+        false
+    }
+
+    pub(crate) fn passing_fermat<L>(
+        candidates: impl Iterator<Item = L>,
+    ) -> impl Iterator<Item = L> {
+        candidates
+    }
 }
 
 /// Baillie-PSW, then a Miller-Rabin round to a random base.
@@ -117,19 +146,51 @@ mod tests {
         let mut fill = |b: &mut [u8]| rng.fill_bytes(b);
         // Of 2^128 - 171 ... 2^128 - 161, small primes divide all but
         // 2^128 - 167, which fails Fermat's test; 2^128 - 159 is prime.
-        let found = first_prime(&below_2_128(171), &mut fill);
+        let found = first_prime(&below_2_128(171), false, &mut fill);
         assert_eq!(found, Some(below_2_128(159)));
         assert_eq!(
-            first_prime(&below_2_128(159), &mut fill),
+            first_prime(&below_2_128(159), false, &mut fill),
             Some(below_2_128(159))
         );
         // The largest prime below 2^128 is 2^128 - 159: none follows.
-        assert_eq!(first_prime(&below_2_128(157), &mut fill), None);
+        assert_eq!(first_prime(&below_2_128(157), false, &mut fill), None);
         // (2^64 - 59)(2^64 - 83) has no small factor but is skipped.
         let product = start(BigUint::from(u64::MAX - 58) * (u64::MAX - 82));
-        let found = first_prime(&product, &mut fill).expect("a prime");
+        let found = first_prime(&product, false, &mut fill).expect("a prime");
         assert!(big(&found) > big(&product));
         assert!(crypto_primes_says_prime(&big(&found)));
+    }
+
+    /// From random starts, batches (where the CPU has them) find the
+    /// primes the scalar tests find.
+    fn same_primes_with_batches<L: Limbs + std::fmt::Debug + PartialEq>() {
+        let mut random = rng();
+        for _ in 0..3 {
+            let mut start = L::zero(0);
+            let len = start.as_ref().len();
+            start
+                .as_mut()
+                .copy_from_slice(&random_odd(&mut random, len, true));
+            let search = |batched| {
+                let mut rng = rng();
+                first_prime(&start, batched, &mut |b| rng.fill_bytes(b))
+            };
+            let scalar = search(false);
+            assert!(
+                scalar
+                    .as_ref()
+                    .is_some_and(|p| crypto_primes_says_prime(&big(p.as_ref())))
+            );
+            if super::batches::supports(start.as_ref().len()) {
+                assert_eq!(search(true), scalar);
+            }
+        }
+    }
+
+    #[test]
+    fn batches_find_the_same_primes() {
+        same_primes_with_batches::<[u64; 16]>();
+        same_primes_with_batches::<[u64; 32]>();
     }
 
     #[test]

@@ -13,21 +13,23 @@ pub(crate) trait Limbs: AsRef<[u64]> + AsMut<[u64]> + Clone {
     fn zero(len: usize) -> Self;
     fn wide_zero(len: usize) -> Self::Wide;
 
-    /// Calls `f(0)`, ..., `f(len - 1)`: for arrays with literal arguments,
-    /// so that loops bounded by the argument (a square's rows) unroll too.
+    /// Calls `f(0)`, ..., `f(len - 1)`; for arrays as [`each_index_unrolled`].
     fn each_index(len: usize, f: impl FnMut(usize));
 }
 
-/// Calls `$f` with each literal below `$n`, then with the rest in a loop.
-macro_rules! each_literal_below {
-    ($n:expr, $f:ident; $($i:literal)*) => {{
-        $(if $i < $n { $f($i); })*
-        let mut i = 32;
-        while i < $n {
-            $f(i);
-            i += 1;
-        }
-    }};
+/// Calls `f(0)`, ..., `f(N - 1)`, below 40 with literal arguments, so that
+/// when `f` is inlined the loops it bounds by its argument (a square's rows)
+/// have constant lengths and unroll too.
+#[inline(always)]
+pub(crate) fn each_index_unrolled<const N: usize>(mut f: impl FnMut(usize)) {
+    macro_rules! each_literal_below_n {
+        ($($i:literal)*) => {$(if $i < N { f($i); })*};
+    }
+    each_literal_below_n!(
+        0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19
+        20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39
+    );
+    (40..N).for_each(f);
 }
 
 impl<const N: usize> Limbs for [u64; N] {
@@ -42,8 +44,8 @@ impl<const N: usize> Limbs for [u64; N] {
     }
 
     #[inline(always)]
-    fn each_index(_: usize, mut f: impl FnMut(usize)) {
-        each_literal_below!(N, f; 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31);
+    fn each_index(_: usize, f: impl FnMut(usize)) {
+        each_index_unrolled::<N>(f);
     }
 }
 

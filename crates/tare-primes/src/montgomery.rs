@@ -20,14 +20,9 @@ impl<L: Limbs> Montgomery<L> {
     /// For an odd n > 1.
     pub(crate) fn new(n: L) -> Montgomery<L> {
         let len = n.as_ref().len();
-        // Newton's iteration doubles the correct low bits of n⁻¹ each step.
-        let mut inverse: u64 = 1;
-        for _ in 0..6 {
-            inverse = inverse.wrapping_mul(2u64.wrapping_sub(n.as_ref()[0].wrapping_mul(inverse)));
-        }
         let mut m = Montgomery {
+            n_prime: neg_inverse(n.as_ref()[0]),
             n,
-            n_prime: inverse.wrapping_neg(),
             one: L::zero(len),
         };
         let mut one = L::zero(len);
@@ -152,6 +147,16 @@ impl<L: Limbs> Montgomery<L> {
             sub_assign(x.as_mut(), self.n.as_ref());
         }
     }
+}
+
+/// -x⁻¹ mod 2^64 for an odd x.
+pub(crate) fn neg_inverse(x: u64) -> u64 {
+    // Newton's iteration doubles the correct low bits of x⁻¹ each step.
+    let mut inverse: u64 = 1;
+    for _ in 0..6 {
+        inverse = inverse.wrapping_mul(2u64.wrapping_sub(x.wrapping_mul(inverse)));
+    }
+    inverse.wrapping_neg()
 }
 
 /// t ← x² for a zero t of twice x's limbs: the products of two different

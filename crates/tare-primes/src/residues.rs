@@ -5,6 +5,8 @@
 
 use std::sync::OnceLock;
 
+use crate::montgomery::neg_inverse;
+
 /// The odd primes below this.
 pub(crate) const BOUND: usize = 1 << 20;
 
@@ -88,15 +90,11 @@ fn table() -> &'static Table {
 
 impl Group {
     fn new(primes: (u32, u32), m: u64) -> Group {
-        let mut inverse: u64 = 1;
-        for _ in 0..6 {
-            inverse = inverse.wrapping_mul(2u64.wrapping_sub(m.wrapping_mul(inverse)));
-        }
         let r = (u64::MAX % m + 1) % m;
         Group {
             primes,
             m,
-            m_prime: inverse.wrapping_neg(),
+            m_prime: neg_inverse(m),
             r,
             r2: (u128::from(r) * u128::from(r) % u128::from(m)) as u64,
         }

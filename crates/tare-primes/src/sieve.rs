@@ -1,6 +1,6 @@
 //! Trial division of a window of candidates at once: of the odd numbers
 //! start, start + 2, ..., those that no odd prime below
-//! [`residues::BOUND`](crate::residues::BOUND) divides.
+//! [`residues::BOUND`] divides.
 
 use crate::residues;
 
