@@ -1,6 +1,6 @@
 //! Random primes for RSA keys. A search from a random odd start: trial
-//! division of a window of candidates by the odd primes below 2^20 at once
-//! (a sieve), then for each survivor a Miller-Rabin round to base 2, which
+//! division of a window of candidates by the odd primes below 2^17 or 2^20
+//! at once (a sieve), then for each survivor a Miller-Rabin round to base 2, which
 //! nearly every composite fails; the first number to pass is confirmed by a
 //! strong Lucas test (with it, Baillie-PSW) and a Miller-Rabin round to a
 //! random base, the checks of crypto-primes' `is_prime_with_rng`.
@@ -60,7 +60,8 @@ fn search<L: Limbs>(limbs: usize, fill: &mut impl FnMut(&mut [u8])) -> Vec<u8> {
 /// Fermat's test to base 2 on eight candidates at once first: the same
 /// number passes, faster.
 fn first_prime<L: Limbs>(start: &L, batched: bool, fill: &mut impl FnMut(&mut [u8])) -> Option<L> {
-    let candidates = sieve::survivors(start.as_ref()).map_while(|k| {
+    let bound = residues::Bound::for_limbs(start.as_ref().len());
+    let candidates = sieve::survivors(start.as_ref(), bound).map_while(|k| {
         let mut candidate = start.clone();
         let overflow = add_small(candidate.as_mut(), 2 * k as u64);
         (!overflow).then_some(candidate)

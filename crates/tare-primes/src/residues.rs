@@ -7,12 +7,37 @@ use std::sync::OnceLock;
 
 use crate::montgomery::neg_inverse;
 
-/// The odd primes below this.
-pub(crate) const BOUND: usize = 1 << 20;
+/// The odd primes taken: those below 2^17, or below 2^20. More rule out
+/// more candidates before the tests, but cost time for each remainder and,
+/// once, for their table; the tests of larger numbers cost more, so more
+/// primes pay. Measured, 1024-bit primes (16 limbs) are found fastest with
+/// the smaller bound, 2048-bit ones with the larger.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Bound {
+    Small,
+    Large,
+}
 
-/// Calls `f(p, x mod p)` for every odd prime p below [`BOUND`].
-pub(crate) fn each(x: &[u64], mut f: impl FnMut(u64, u64)) {
-    let table = table();
+impl Bound {
+    pub(crate) fn for_limbs(limbs: usize) -> Bound {
+        if limbs <= 16 {
+            Bound::Small
+        } else {
+            Bound::Large
+        }
+    }
+
+    pub(crate) fn value(self) -> usize {
+        match self {
+            Bound::Small => 1 << 17,
+            Bound::Large => 1 << 20,
+        }
+    }
+}
+
+/// Calls `f(p, x mod p)` for every odd prime p below `bound`.
+pub(crate) fn each(x: &[u64], bound: Bound, mut f: impl FnMut(u64, u64)) {
+    let table = table(bound);
     let mut with_primes = |group: &Group, r: u64| {
         for p in &table.primes[group.primes.0 as usize..group.primes.1 as usize] {
             let p = u64::from(*p);
@@ -67,10 +92,16 @@ struct Group {
     r2: u64,
 }
 
-fn table() -> &'static Table {
-    static TABLE: OnceLock<Table> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let primes = odd_primes_below(BOUND);
+/// The table for `bound`, made on first use.
+fn table(bound: Bound) -> &'static Table {
+    static SMALL: OnceLock<Table> = OnceLock::new();
+    static LARGE: OnceLock<Table> = OnceLock::new();
+    let table = match bound {
+        Bound::Small => &SMALL,
+        Bound::Large => &LARGE,
+    };
+    table.get_or_init(|| {
+        let primes = odd_primes_below(bound.value());
         let mut groups = Vec::new();
         let mut first = 0;
         while first < primes.len() {
@@ -90,7 +121,8 @@ fn table() -> &'static Table {
 
 impl Group {
     fn new(primes: (u32, u32), m: u64) -> Group {
-        let r = (u64::MAX % m + 1) % m;
+        // 2^64 - m ≡ 2^64.
+        let r = m.wrapping_neg() % m;
         Group {
             primes,
             m,
@@ -116,46 +148,48 @@ impl Group {
 fn odd_primes_below(bound: usize) -> Vec<u32> {
     // composite[i] stands for 2i + 1.
     let mut composite = vec![false; bound / 2];
-    let mut i = 1;
-    while (2 * i + 1) * (2 * i + 1) < bound {
+    let mut primes = Vec::with_capacity(bound / 10);
+    for i in 1..bound / 2 {
         if !composite[i] {
             let p = 2 * i + 1;
-            for multiple in (p * p / 2..bound / 2).step_by(p) {
+            primes.push(p as u32);
+            // From p², the first multiple no smaller prime crosses out.
+            let mut multiple = p * p / 2;
+            while multiple < bound / 2 {
                 composite[multiple] = true;
+                multiple += p;
             }
         }
-        i += 1;
     }
-    (1..bound / 2)
-        .filter(|i| !composite[*i])
-        .map(|i| (2 * i + 1) as u32)
-        .collect()
+    primes
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{BOUND, each, table};
+    use super::{Bound, each, table};
     use crate::limbs::rem_small;
     use crate::test_support::{random_odd, rng};
 
     #[test]
-    fn table_has_every_odd_prime_below_the_bound() {
-        let table = table();
-        // π(2^20) = 82025, with 2.
-        assert_eq!(table.primes.len(), 82_024);
-        assert_eq!(table.primes[..6], [3, 5, 7, 11, 13, 17]);
-        assert!(table.primes.windows(2).all(|w| w[0] < w[1]));
-        assert!(*table.primes.last().unwrap() < BOUND as u32);
-        let mut next = 0;
-        for group in &table.groups {
-            assert_eq!(group.primes.0, next);
-            next = group.primes.1;
-            let primes = &table.primes[group.primes.0 as usize..group.primes.1 as usize];
-            let product = primes.iter().map(|p| u128::from(*p)).product::<u128>();
-            assert_eq!(u128::from(group.m), product);
-            assert!(group.m < 1 << 63);
+    fn tables_have_every_odd_prime_below_their_bound() {
+        // π(2^17) = 12251 and π(2^20) = 82025, with 2.
+        for (bound, count) in [(Bound::Small, 12_250), (Bound::Large, 82_024)] {
+            let table = table(bound);
+            assert_eq!(table.primes.len(), count);
+            assert_eq!(table.primes[..6], [3, 5, 7, 11, 13, 17]);
+            assert!(table.primes.windows(2).all(|w| w[0] < w[1]));
+            assert!(*table.primes.last().unwrap() < bound.value() as u32);
+            let mut next = 0;
+            for group in &table.groups {
+                assert_eq!(group.primes.0, next);
+                next = group.primes.1;
+                let primes = &table.primes[group.primes.0 as usize..group.primes.1 as usize];
+                let product = primes.iter().map(|p| u128::from(*p)).product::<u128>();
+                assert_eq!(u128::from(group.m), product);
+                assert!(group.m < 1 << 63);
+            }
+            assert_eq!(next as usize, table.primes.len());
         }
-        assert_eq!(next as usize, table.primes.len());
     }
 
     #[test]
@@ -163,15 +197,18 @@ mod tests {
         let mut rng = rng();
         for len in [1, 2, 16, 32] {
             let x = random_odd(&mut rng, len, true);
-            let mut count = 0;
-            each(&x, |p, r| {
-                assert_eq!(r, rem_small(&x, p), "{x:x?} mod {p}");
-                count += 1;
-            });
-            assert_eq!(count, table().primes.len());
+            for bound in [Bound::Small, Bound::Large] {
+                let mut count = 0;
+                each(&x, bound, |p, r| {
+                    assert_eq!(r, rem_small(&x, p), "{x:x?} mod {p}");
+                    count += 1;
+                });
+                assert_eq!(count, table(bound).primes.len());
+            }
         }
-        each(&[u64::MAX; 3], |p, r| {
-            assert_eq!(r, rem_small(&[u64::MAX; 3], p))
+        let ones = [u64::MAX; 3];
+        each(&ones, Bound::Large, |p, r| {
+            assert_eq!(r, rem_small(&ones, p))
         });
     }
 }

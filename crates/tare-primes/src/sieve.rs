@@ -1,17 +1,16 @@
 //! Trial division of a window of candidates at once: of the odd numbers
-//! start, start + 2, ..., those that no odd prime below
-//! [`residues::BOUND`] divides.
+//! start, start + 2, ..., those that no odd prime below a bound divides.
 
-use crate::residues;
+use crate::residues::{self, Bound};
 
 /// Odd candidates sieved at once.
 pub(crate) const WINDOW: usize = 1 << 13;
 
-/// The k < [`WINDOW`], in increasing order, for which no small odd prime
-/// divides start + 2k. `start` is odd and above every small prime.
-pub(crate) fn survivors(start: &[u64]) -> impl Iterator<Item = usize> {
+/// The k < [`WINDOW`], in increasing order, for which no odd prime below
+/// `bound` divides start + 2k. `start` is odd and above the bound.
+pub(crate) fn survivors(start: &[u64], bound: Bound) -> impl Iterator<Item = usize> {
     let mut composite = vec![false; WINDOW];
-    residues::each(start, |p, r| {
+    residues::each(start, bound, |p, r| {
         // start + 2k ≡ 0 (mod p) for 2k ≡ p - r: halve p - r, or p - r + p
         // when that is odd.
         let t = if r == 0 { 0 } else { p - r };
@@ -28,7 +27,7 @@ pub(crate) fn survivors(start: &[u64]) -> impl Iterator<Item = usize> {
 mod tests {
     use super::{WINDOW, survivors};
     use crate::limbs::{add_small, rem_small};
-    use crate::residues::{self, BOUND};
+    use crate::residues::{self, Bound};
     use crate::test_support::{random_odd, rng};
 
     #[test]
@@ -40,8 +39,8 @@ mod tests {
             c
         };
         let mut primes = Vec::new();
-        residues::each(&[0], |p, _| primes.push(p));
-        let survivors: Vec<usize> = survivors(&start).collect();
+        residues::each(&[0], Bound::Large, |p, _| primes.push(p));
+        let survivors: Vec<usize> = survivors(&start, Bound::Large).collect();
         // About 8% of odd numbers have no odd factor below 2^20.
         assert!((400..900).contains(&survivors.len()), "{}", survivors.len());
         for k in 0..WINDOW {
@@ -49,6 +48,6 @@ mod tests {
             let factor = primes.iter().find(|p| rem_small(&c, **p) == 0);
             assert_eq!(survivors.binary_search(&k).is_ok(), factor.is_none(), "{k}");
         }
-        assert!(primes.iter().all(|p| *p < BOUND as u64));
+        assert!(primes.iter().all(|p| *p < Bound::Large.value() as u64));
     }
 }
