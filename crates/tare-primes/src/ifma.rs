@@ -24,6 +24,9 @@ pub(crate) const LANES: usize = 8;
 
 const MASK_52: u64 = (1 << 52) - 1;
 
+/// Rows of Montgomery's reduction done together.
+const BLOCK: usize = 4;
+
 /// Whether candidates of `len` limbs can be tested here: 16 or 32 limbs
 /// (1024- and 2048-bit primes), on a CPU with AVX-512 IFMA.
 pub(crate) fn supports(len: usize) -> bool {
@@ -148,14 +151,37 @@ fn square<const N: usize, const W: usize>(
         t[2 * i + 1] = _mm512_madd52hi_epu64(t[2 * i + 1], x[i], x[i]);
     }
     // Montgomery's reduction: adding m·n clears limb i, whose carry (with
-    // what it held above 52 bits) then moves up.
-    for i in 0..N {
-        let m = _mm512_madd52lo_epu64(zero, t[i], n_prime);
-        for j in 0..N {
-            t[i + j] = _mm512_madd52lo_epu64(t[i + j], m, n[j]);
-            t[i + j + 1] = _mm512_madd52hi_epu64(t[i + j + 1], m, n[j]);
+    // what it held above 52 bits) then moves up; a block of rows at a time,
+    // so that each limb above is loaded and stored once a block.
+    for i in (0..N).step_by(BLOCK) {
+        let rows = BLOCK.min(N - i);
+        // Each row's m from its limb so far: the rows before, and the carry.
+        let mut m = [zero; BLOCK];
+        let mut carry = zero;
+        for r in 0..rows {
+            let mut limb = _mm512_add_epi64(t[i + r], carry);
+            for q in 0..r {
+                limb = _mm512_madd52lo_epu64(limb, m[q], n[r - q]);
+                limb = _mm512_madd52hi_epu64(limb, m[q], n[r - q - 1]);
+            }
+            m[r] = _mm512_madd52lo_epu64(zero, limb, n_prime);
+            limb = _mm512_madd52lo_epu64(limb, m[r], n[0]);
+            carry = _mm512_srli_epi64::<52>(limb);
         }
-        t[i + 1] = _mm512_add_epi64(t[i + 1], _mm512_srli_epi64::<52>(t[i]));
+        for (p, slot) in t.iter_mut().enumerate().skip(i + rows).take(N) {
+            let mut limb = *slot;
+            for (r, m) in m.iter().enumerate().take(rows) {
+                let j = p - i - r;
+                if j < N {
+                    limb = _mm512_madd52lo_epu64(limb, *m, n[j]);
+                }
+                if (1..=N).contains(&j) {
+                    limb = _mm512_madd52hi_epu64(limb, *m, n[j - 1]);
+                }
+            }
+            *slot = limb;
+        }
+        t[i + rows] = _mm512_add_epi64(t[i + rows], carry);
     }
     let mask = _mm512_set1_epi64(MASK_52 as i64);
     let mut carry = zero;
