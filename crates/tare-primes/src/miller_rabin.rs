@@ -37,7 +37,7 @@ fn odd_part_power<L: Limbs>(m: &Montgomery<L>, mut x: L, times_base: impl Fn(&mu
 }
 
 /// Whether a^d (`x`) ≡ ±1, or squaring it fewer than s times gives -1.
-fn passes<L: Limbs>(m: &Montgomery<L>, mut x: L) -> bool {
+pub(crate) fn passes<L: Limbs>(m: &Montgomery<L>, mut x: L) -> bool {
     let minus_one = m.minus_one();
     if x.as_ref() == m.one().as_ref() || x.as_ref() == minus_one.as_ref() {
         return true;
