@@ -27,9 +27,12 @@ pub(crate) fn passes<L: Limbs>(m: &Montgomery<L>) -> bool {
     add_small(index.as_mut(), 1);
     let index = index.as_ref();
 
-    // c·x for a small signed c.
+    // c·x for a small signed c (P is 1 but for D = 5).
     let times = |x: &L, c: i64| {
-        let product = m.mul_small(x, c.unsigned_abs());
+        let product = match c.unsigned_abs() {
+            1 => x.clone(),
+            c => m.mul_small(x, c),
+        };
         if c < 0 { m.neg(&product) } else { product }
     };
     // U_k, V_k and Q^k from k = 0 to k = index, bit by bit (Baillie, Fiori
@@ -40,13 +43,15 @@ pub(crate) fn passes<L: Limbs>(m: &Montgomery<L>) -> bool {
         m.mul(&mut u, &v);
         double_step(m, &mut v, &mut q_k);
         if bit(index, i) {
-            // k ← k + 1: U_k+1 = (P U_k + V_k)/2, V_k+1 = (D U_k + P V_k)/2.
-            let mut next_u = times(&u, p);
-            m.add(&mut next_u, &v);
-            m.halve(&mut next_u);
-            let mut next_v = times(&u, d);
+            // k ← k + 1: U_k+1 = (P U_k + V_k)/2, V_k+1 = (D U_k + P V_k)/2;
+            // where P is not 1, it is D.
+            let p_u = times(&u, p);
+            let mut next_v = if p == d { p_u.clone() } else { times(&u, d) };
             m.add(&mut next_v, &times(&v, p));
             m.halve(&mut next_v);
+            let mut next_u = p_u;
+            m.add(&mut next_u, &v);
+            m.halve(&mut next_u);
             (u, v) = (next_u, next_v);
             q_k = times(&q_k, q);
         }

@@ -117,8 +117,12 @@ impl<L: Limbs> Montgomery<L> {
 
     /// c·x mod n for a small c, by doubling and adding.
     pub(crate) fn mul_small(&self, x: &L, c: u64) -> L {
-        let mut product = self.zero();
-        for i in (0..u64::BITS - c.leading_zeros()).rev() {
+        if c == 0 {
+            return self.zero();
+        }
+        // x for c's top bit, then through the others.
+        let mut product = x.clone();
+        for i in (0..u64::BITS - 1 - c.leading_zeros()).rev() {
             self.double(&mut product);
             if c >> i & 1 == 1 {
                 self.add(&mut product, x);
