@@ -38,31 +38,15 @@ pub(crate) fn supports(len: usize) -> bool {
         && is_x86_feature_detected!("avx512ifma")
 }
 
-/// The candidates that pass a Miller-Rabin round to base 2, in order,
-/// tested eight at a time. Their length must be [`supports`]ed.
-pub(crate) fn passing_base_two<L: Limbs>(
-    mut candidates: impl Iterator<Item = L>,
-) -> impl Iterator<Item = L> {
-    let mut passed = Vec::new().into_iter();
-    std::iter::from_fn(move || {
-        loop {
-            if let Some(candidate) = passed.next() {
-                return Some(candidate);
-            }
-            let batch: Vec<Montgomery<L>> = (candidates.by_ref().take(LANES))
-                .map(Montgomery::new)
-                .collect();
-            if batch.is_empty() {
-                return None;
-            }
-            let powers = powers_of_two(&batch);
-            let passing: Vec<L> = (batch.into_iter().zip(powers))
-                .filter(|(m, powers)| passes_base_two(m, powers))
-                .map(|(m, _)| m.n().clone())
-                .collect();
-            passed = passing.into_iter();
-        }
-    })
+/// Those of up to eight candidates (of a [`supports`]ed length) that pass a
+/// Miller-Rabin round to base 2, in order.
+pub(crate) fn passing_base_two<L: Limbs>(candidates: &[L]) -> Vec<L> {
+    let batch: Vec<Montgomery<L>> = candidates.iter().cloned().map(Montgomery::new).collect();
+    let powers = powers_of_two(&batch);
+    (batch.into_iter().zip(powers))
+        .filter(|(m, powers)| passes_base_two(m, powers))
+        .map(|(m, _)| m.n().clone())
+        .collect()
 }
 
 /// The last powers kept: 2^d for n - 1 = 2^s d with s up to this.
@@ -288,12 +272,11 @@ fn reduced(x: &[u64], n: &[u64]) -> Vec<u64> {
 #[cfg(test)]
 mod tests {
     use num_bigint::BigUint;
-    use rand::RngCore;
 
     use super::{LANES, from_radix_52, passing_base_two, powers_of_two, supports, to_radix_52};
     use crate::miller_rabin;
     use crate::montgomery::Montgomery;
-    use crate::random_prime;
+    use crate::rsa_primes;
     use crate::test_support::*;
 
     #[test]
@@ -308,16 +291,15 @@ mod tests {
     /// with n - 1 = 2^s d for s above 2), strong pseudoprimes to base 2
     /// (2^1021 - 1 and 2^2039 - 1), products of two primes, random numbers.
     fn numbers(len: usize) -> Vec<Vec<u64>> {
-        let mut random = rng();
         let bits = 64 * len;
-        let mut prime =
-            |bits| BigUint::from_bytes_be(&random_prime(bits, |b| random.fill_bytes(b)));
+        let fill = seeded_fill();
+        let primes = |bits| rsa_primes(bits, &fill).map(|p| BigUint::from_bytes_be(&p));
         let mut numbers = vec![
             if len == 16 { modp_1024() } else { modp_2048() },
             mersenne(bits - if len == 16 { 3 } else { 9 }),
-            prime(bits / 2) * prime(bits / 2),
+            primes(bits / 2).into_iter().product(),
         ];
-        let primes: Vec<BigUint> = (0..6).map(|_| prime(bits)).collect();
+        let primes: Vec<BigUint> = (0..3).flat_map(|_| primes(bits)).collect();
         let s = |n: &BigUint| (n - 1u32).trailing_zeros().unwrap_or(0);
         assert!(
             primes.iter().any(|p| s(p) >= 3),
@@ -367,7 +349,7 @@ mod tests {
                 .filter(|n| miller_rabin::passes_base_two(&Montgomery::new((*n).clone())))
                 .collect();
             assert!(scalar.len() >= 8);
-            let batched: Vec<Vec<u64>> = passing_base_two(numbers.iter().cloned()).collect();
+            let batched: Vec<Vec<u64>> = numbers.chunks(LANES).flat_map(passing_base_two).collect();
             assert_eq!(batched.iter().collect::<Vec<_>>(), scalar);
         }
     }

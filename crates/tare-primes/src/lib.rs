@@ -1,9 +1,11 @@
-//! Random primes for RSA keys. A search from a random odd start: trial
+//! The random primes of RSA keys. A search from a random odd start: trial
 //! division of a window of candidates by the odd primes below 2^17 or 2^20
-//! at once (a sieve), then for each survivor a Miller-Rabin round to base 2, which
-//! nearly every composite fails; the first number to pass is confirmed by a
-//! strong Lucas test (with it, Baillie-PSW) and a Miller-Rabin round to a
-//! random base, the checks of crypto-primes' `is_prime_with_rng`.
+//! at once (a sieve), then for each survivor a Miller-Rabin round to base
+//! 2, which nearly every composite fails; the first number to pass is
+//! confirmed by a strong Lucas test (with it, Baillie-PSW) and a
+//! Miller-Rabin round to a random base, the checks of crypto-primes'
+//! `is_prime_with_rng`. A key's two primes are searched on two threads,
+//! and the first to find its prime helps the other.
 //!
 //! The tests are what cost, nearly all in Montgomery squarings: the
 //! arithmetic is on fixed-size arrays for the sizes RSA keys use (1024- and
@@ -20,84 +22,110 @@ mod miller_rabin;
 mod montgomery;
 mod residues;
 mod sieve;
+mod window;
 
-use limbs::{Limbs, add_small, from_be_bytes, to_be_bytes};
-use montgomery::Montgomery;
+use std::sync::{Arc, Mutex, PoisonError};
 
-/// A random prime of `bits` bits (a multiple of 64) with its top two bits
-/// set, so that the product of two has twice as many bits, as big-endian
-/// bytes. `fill` fills a buffer with secure random bytes.
-pub fn random_prime(bits: usize, mut fill: impl FnMut(&mut [u8])) -> Vec<u8> {
+use limbs::{Limbs, from_be_bytes, to_be_bytes};
+use window::Window;
+
+/// The two primes of an RSA key: random primes of `bits` bits each (a
+/// multiple of 64) with their top two bits set, so that their product has
+/// twice as many bits, as big-endian bytes. Each is the first prime from a
+/// random odd start. `fill` fills a buffer with secure random bytes.
+pub fn rsa_primes(bits: usize, fill: impl Fn(&mut [u8]) + Sync) -> [Vec<u8>; 2] {
     assert!(
         bits >= 64 && bits.is_multiple_of(64),
         "prime size {bits} is not a multiple of 64 bits"
     );
-    match bits / 64 {
-        16 => search::<[u64; 16]>(16, &mut fill),
-        32 => search::<[u64; 32]>(32, &mut fill),
-        limbs => search::<Vec<u64>>(limbs, &mut fill),
-    }
+    let primes = match bits / 64 {
+        16 => search::<[u64; 16]>(16, &fill).map(|p| p.to_vec()),
+        32 => search::<[u64; 32]>(32, &fill).map(|p| p.to_vec()),
+        limbs => search::<Vec<u64>>(limbs, &fill),
+    };
+    primes.map(|p| to_be_bytes(&p))
 }
 
-fn search<L: Limbs>(limbs: usize, fill: &mut impl FnMut(&mut [u8])) -> Vec<u8> {
-    let mut bytes = vec![0u8; 8 * limbs];
-    let mut start = L::zero(limbs);
+/// Two searches on two threads: each thread owns one, then helps the other.
+fn search<L: Limbs + Send + Sync>(limbs: usize, fill: &(impl Fn(&mut [u8]) + Sync)) -> [L; 2] {
     let batched = batches::supports(limbs);
-    loop {
-        fill(&mut bytes);
-        bytes[0] |= 0xc0;
-        bytes[8 * limbs - 1] |= 1;
-        from_be_bytes(&bytes, start.as_mut());
-        if let Some(prime) = first_prime(&start, batched, fill) {
-            return to_be_bytes(prime.as_ref());
+    // Both starts come first, so that a seeded `fill` finds the same primes.
+    let starts = [(); 2].map(|_| random_start::<L>(limbs, fill));
+    let searches = starts.map(|start| Search {
+        window: Mutex::new(Arc::new(Window::new(&start, batched))),
+    });
+    let [first, second] = &searches;
+    std::thread::scope(|scope| {
+        let helper = scope.spawn(|| {
+            let prime = second.find(limbs, batched, fill);
+            first.help();
+            prime
+        });
+        let prime = first.find(limbs, batched, fill);
+        second.help();
+        [
+            prime,
+            helper
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        ]
+    })
+}
+
+/// One prime's search: its current window.
+struct Search<L> {
+    window: Mutex<Arc<Window<L>>>,
+}
+
+impl<L: Limbs + Send + Sync> Search<L> {
+    /// The owner's search, through new windows while they hold no prime.
+    fn find(&self, limbs: usize, batched: bool, fill: &impl Fn(&mut [u8])) -> L {
+        loop {
+            if let Some(prime) = self.window().own(fill) {
+                return prime;
+            }
+            let window = Window::new(&random_start(limbs, fill), batched);
+            *self.window.lock().unwrap_or_else(PoisonError::into_inner) = Arc::new(window);
         }
     }
+
+    fn help(&self) {
+        self.window().help();
+    }
+
+    fn window(&self) -> Arc<Window<L>> {
+        Arc::clone(&self.window.lock().unwrap_or_else(PoisonError::into_inner))
+    }
 }
 
-/// The first number start + 2k (k < [`sieve::WINDOW`]) that passes the
-/// tests, if any does before the sum needs another limb. `start` is odd
-/// with its top bit set. `batched` (when [`batches::supports`] it) runs
-/// the round to base 2 on eight candidates at once: the same number
-/// passes, faster.
-fn first_prime<L: Limbs>(start: &L, batched: bool, fill: &mut impl FnMut(&mut [u8])) -> Option<L> {
-    let bound = residues::Bound::for_limbs(start.as_ref().len());
-    let candidates = sieve::survivors(start.as_ref(), bound).map_while(|k| {
-        let mut candidate = start.clone();
-        let overflow = add_small(candidate.as_mut(), 2 * k as u64);
-        (!overflow).then_some(candidate)
-    });
-    let passing: Box<dyn Iterator<Item = L>> = if batched {
-        Box::new(batches::passing_base_two(candidates))
-    } else {
-        Box::new(candidates.filter(|n| miller_rabin::passes_base_two(&Montgomery::new(n.clone()))))
-    };
-    passing
-        .map(Montgomery::new)
-        .find(|m| confirmed(m, fill))
-        .map(|m| m.n().clone())
+/// A random odd number of `limbs` limbs with its top two bits set.
+fn random_start<L: Limbs>(limbs: usize, fill: &impl Fn(&mut [u8])) -> L {
+    let mut bytes = vec![0u8; 8 * limbs];
+    fill(&mut bytes);
+    bytes[0] |= 0xc0;
+    bytes[8 * limbs - 1] |= 1;
+    let mut start = L::zero(limbs);
+    from_be_bytes(&bytes, start.as_mut());
+    start
 }
 
 /// The round to base 2 on eight candidates at once, where the CPU can.
 #[cfg(target_arch = "x86_64")]
 mod batches {
-    pub(crate) use crate::ifma::{passing_base_two, supports};
+    pub(crate) use crate::ifma::{LANES, passing_base_two, supports};
 }
 
 #[cfg(not(target_arch = "x86_64"))]
 mod batches {
+    pub(crate) const LANES: usize = 8;
+
     pub(crate) fn supports(_: usize) -> bool {
         false
     }
 
-    pub(crate) fn passing_base_two<L>(_: impl Iterator<Item = L>) -> std::iter::Empty<L> {
+    pub(crate) fn passing_base_two<L>(_: &[L]) -> Vec<L> {
         unreachable!("no batches on this CPU")
     }
-}
-
-/// For a number that passed the round to base 2: Baillie-PSW's other half,
-/// the strong Lucas test, then a Miller-Rabin round to a random base.
-fn confirmed<L: Limbs>(m: &Montgomery<L>, fill: &mut impl FnMut(&mut [u8])) -> bool {
-    lucas::passes(m) && miller_rabin::passes_random_base(m, fill)
 }
 
 #[cfg(test)]
@@ -105,105 +133,36 @@ mod test_support;
 
 #[cfg(test)]
 mod tests {
-    use crypto_bigint::BoxedUint;
     use num_bigint::BigUint;
-    use rand::RngCore;
 
-    use super::{confirmed, first_prime, miller_rabin, random_prime};
-    use crate::limbs::Limbs;
-    use crate::montgomery::Montgomery;
-    use crate::test_support::*;
-
-    fn crypto_primes_says_prime(n: &BigUint) -> bool {
-        let bytes = n.to_bytes_be();
-        let n = BoxedUint::from_be_slice(&bytes, 8 * bytes.len() as u32).expect("fits");
-        crypto_primes::is_prime(&n)
-    }
-
-    fn probable_prime<L: Limbs>(n: L) -> bool {
-        let mut rng = rng();
-        let m = Montgomery::new(n);
-        miller_rabin::passes_base_two(&m) && confirmed(&m, &mut |b| rng.fill_bytes(b))
-    }
+    use super::{Window, random_start, rsa_primes, search};
+    use crate::test_support::{crypto_primes_says_prime, seeded_fill};
 
     #[test]
-    fn tests_agree_with_crypto_primes() {
-        let known = large_primes()
-            .into_iter()
-            .chain(large_base_two_pseudoprimes());
-        let small = (5..5_000u64).step_by(2).map(BigUint::from);
-        let mut rng = rng();
-        let random = [1, 2, 5, 16, 32].map(|len| big(&random_odd(&mut rng, len, true)));
-        for n in known.chain(large_products()).chain(small).chain(random) {
-            let len = n.bits().div_ceil(64) as usize;
-            let prime = on_each_storage!(probable_prime, &limbs(&n, len));
-            assert_eq!(prime, crypto_primes_says_prime(&n), "{n:x}");
-        }
-    }
-
-    #[test]
-    fn search_finds_the_first_prime_from_its_start() {
-        let start = |x: BigUint| -> [u64; 2] { limbs(&x, 2).try_into().unwrap() };
-        let below_2_128 = |d: u32| start((BigUint::from(1u32) << 128) - d);
-        let mut rng = rng();
-        let mut fill = |b: &mut [u8]| rng.fill_bytes(b);
-        // Of 2^128 - 171 ... 2^128 - 161, small primes divide all but
-        // 2^128 - 167, which fails Fermat's test; 2^128 - 159 is prime.
-        let found = first_prime(&below_2_128(171), false, &mut fill);
-        assert_eq!(found, Some(below_2_128(159)));
-        assert_eq!(
-            first_prime(&below_2_128(159), false, &mut fill),
-            Some(below_2_128(159))
-        );
-        // The largest prime below 2^128 is 2^128 - 159: none follows.
-        assert_eq!(first_prime(&below_2_128(157), false, &mut fill), None);
-        // (2^64 - 59)(2^64 - 83) has no small factor but is skipped.
-        let product = start(BigUint::from(u64::MAX - 58) * (u64::MAX - 82));
-        let found = first_prime(&product, false, &mut fill).expect("a prime");
-        assert!(big(&found) > big(&product));
-        assert!(crypto_primes_says_prime(&big(&found)));
-    }
-
-    /// From random starts, batches (where the CPU has them) find the
-    /// primes the scalar tests find.
-    fn same_primes_with_batches<L: Limbs + std::fmt::Debug + PartialEq>() {
-        let mut random = rng();
-        for _ in 0..3 {
-            let mut start = L::zero(0);
-            let len = start.as_ref().len();
-            start
-                .as_mut()
-                .copy_from_slice(&random_odd(&mut random, len, true));
-            let search = |batched| {
-                let mut rng = rng();
-                first_prime(&start, batched, &mut |b| rng.fill_bytes(b))
-            };
-            let scalar = search(false);
-            assert!(
-                scalar
-                    .as_ref()
-                    .is_some_and(|p| crypto_primes_says_prime(&big(p.as_ref())))
-            );
-            if super::batches::supports(start.as_ref().len()) {
-                assert_eq!(search(true), scalar);
+    fn primes_are_prime_with_their_top_two_bits_set() {
+        for bits in [64, 192, 576, 1024, 2048] {
+            let primes = rsa_primes(bits, seeded_fill());
+            assert_ne!(primes[0], primes[1]);
+            for prime in primes {
+                assert_eq!(prime.len(), bits / 8);
+                assert_eq!(prime[0] >> 6, 0b11);
+                assert!(crypto_primes_says_prime(&BigUint::from_bytes_be(&prime)));
             }
         }
     }
 
+    /// With two threads sharing the work, each prime is still the first
+    /// from its start.
     #[test]
-    fn batches_find_the_same_primes() {
-        same_primes_with_batches::<[u64; 16]>();
-        same_primes_with_batches::<[u64; 32]>();
-    }
-
-    #[test]
-    fn random_primes_are_prime_with_their_top_two_bits_set() {
-        let mut rng = rng();
-        for bits in [64, 192, 576, 1024, 2048] {
-            let prime = random_prime(bits, |b| rng.fill_bytes(b));
-            assert_eq!(prime.len(), bits / 8);
-            assert_eq!(prime[0] >> 6, 0b11);
-            assert!(crypto_primes_says_prime(&BigUint::from_bytes_be(&prime)));
+    fn primes_are_the_first_from_their_starts() {
+        for _ in 0..3 {
+            let fill = seeded_fill();
+            let primes = search::<[u64; 16]>(16, &fill);
+            let fill = seeded_fill();
+            let starts = [(); 2].map(|_| random_start::<[u64; 16]>(16, &fill));
+            let expected =
+                starts.map(|start| Window::new(&start, false).own(&fill).expect("a prime"));
+            assert_eq!(primes, expected);
         }
     }
 }

@@ -3,10 +3,22 @@
 
 use num_bigint::BigUint;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{Rng, RngCore, SeedableRng};
 
 pub(crate) fn rng() -> StdRng {
     StdRng::seed_from_u64(0x7a7e_9017)
+}
+
+/// Random bytes from [`rng`], for the searches.
+pub(crate) fn seeded_fill() -> impl Fn(&mut [u8]) + Sync {
+    let rng = std::sync::Mutex::new(rng());
+    move |bytes| rng.lock().unwrap().fill_bytes(bytes)
+}
+
+pub(crate) fn crypto_primes_says_prime(n: &BigUint) -> bool {
+    let bytes = n.to_bytes_be();
+    let n = crypto_bigint::BoxedUint::from_be_slice(&bytes, 8 * bytes.len() as u32).expect("fits");
+    crypto_primes::is_prime(&n)
 }
 
 pub(crate) fn big(limbs: &[u64]) -> BigUint {

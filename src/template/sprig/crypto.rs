@@ -32,7 +32,7 @@ pub(super) fn register(f: &mut Funcs) {
     );
     def(f, "genPrivateKey", &[Ty::Str], |a| {
         Ok(match s(&a[0]) {
-            "" | "rsa" => rsa_key(4096).map(|k| k.pem()),
+            "" | "rsa" => Ok(rsa_key(4096).pem()),
             "ecdsa" => ec_key().map(|k| k.pem()),
             "ed25519" => Ok(Key::Ed(random_bytes(32)).pem()),
             "dsa" => Ok("failed to generate dsa params: DSA keys are not supported".into()),
@@ -51,8 +51,7 @@ pub(super) fn register(f: &mut Funcs) {
         build_custom(s(&a[0]), s(&a[1]))
     });
     def(f, "genCA", &[Ty::Str, Ty::Int], |a| {
-        let key = rsa_key(2048).map_err(|e| format!("error generating rsa key: {e}"))?;
-        gen_ca(s(&a[0]), i(&a[1]), key)
+        gen_ca(s(&a[0]), i(&a[1]), rsa_key(2048))
     });
     def(f, "genCAWithKey", &[Ty::Str, Ty::Int, Ty::Str], |a| {
         let key = parse_key_pem(s(&a[2])).map_err(|e| format!("parsing private key: {e}"))?;
@@ -62,10 +61,7 @@ pub(super) fn register(f: &mut Funcs) {
         f,
         "genSelfSignedCert",
         &[Ty::Str, Ty::List, Ty::List, Ty::Int],
-        |a| {
-            let key = rsa_key(2048).map_err(|e| format!("error generating rsa key: {e}"))?;
-            gen_cert(&a[0], &a[1], &a[2], &a[3], key, None)
-        },
+        |a| gen_cert(&a[0], &a[1], &a[2], &a[3], rsa_key(2048), None),
     );
     def(
         f,
@@ -82,8 +78,7 @@ pub(super) fn register(f: &mut Funcs) {
         &[Ty::Str, Ty::List, Ty::List, Ty::Int, Ty::Any],
         |a| {
             let ca = cert_arg(&a[4])?;
-            let key = rsa_key(2048).map_err(|e| format!("error generating rsa key: {e}"))?;
-            gen_cert(&a[0], &a[1], &a[2], &a[3], key, Some(ca))
+            gen_cert(&a[0], &a[1], &a[2], &a[3], rsa_key(2048), Some(ca))
         },
     );
     def(
@@ -293,34 +288,22 @@ const ED25519_PKCS8_PREFIX: &[u8] = &[
 ];
 
 /// An RSA key as `rsa::RsaPrivateKey::new` makes one (two primes with their
-/// top two bits set, e = 65537), but faster: the two primes are searched on
-/// two threads (the search dominates charts that generate certificates), by
-/// tare-primes.
-fn rsa_key(bits: usize) -> Result<Key, String> {
+/// top two bits set, e = 65537), but faster: tare-primes searches the two
+/// primes on two threads (the search dominates charts that generate
+/// certificates).
+fn rsa_key(bits: usize) -> Key {
     let exponent = rsa::BigUint::from(65_537_u32);
     loop {
-        let second = std::thread::spawn(move || random_prime(bits / 2));
-        let first = random_prime(bits / 2);
-        let second = second
-            .join()
-            .map_err(|_| "the prime search failed".to_string())?;
+        let primes = tare_primes::rsa_primes(bits / 2, |b| rand::thread_rng().fill_bytes(b));
+        let [first, second] = primes.map(|p| rsa::BigUint::from_bytes_be(&p));
         if first == second {
             continue;
         }
         // Fails when e is not invertible modulo the totient: draw again, as rsa does.
         if let Ok(key) = rsa::RsaPrivateKey::from_primes(vec![first, second], exponent.clone()) {
-            return Ok(Key::Rsa(Box::new(key)));
+            return Key::Rsa(Box::new(key));
         }
     }
-}
-
-/// A random prime of `bits` bits (a multiple of 64) with its top two bits
-/// set, so that the product of two has twice as many bits: tare-primes'
-/// sieve and Miller-Rabin filter, confirmed there by Baillie-PSW and a
-/// Miller-Rabin round to a random base.
-fn random_prime(bits: usize) -> rsa::BigUint {
-    let mut rng = rand::thread_rng();
-    rsa::BigUint::from_bytes_be(&tare_primes::random_prime(bits, |b| rng.fill_bytes(b)))
 }
 
 fn ec_key() -> Result<Key, String> {
