@@ -127,7 +127,8 @@ pub(crate) fn build(
             if template::has_raw_bytes(&doc) {
                 yaml::check_utf8(&template::string_bytes(&doc)).map_err(parse_error)?;
             }
-            let head = yaml::load(&doc, Numbers::Int64).map_err(parse_error)?;
+            let head =
+                yaml::load_top_level(&doc, Numbers::Int64, &is_head_key).map_err(parse_error)?;
             let metadata = lookup(&head, "metadata");
             let kind = scalar(lookup(&head, "kind"));
             let name = scalar(metadata.and_then(|m| lookup(m, "name")));
@@ -188,6 +189,11 @@ pub(crate) fn build(
         crds,
         notes,
     })
+}
+
+/// The fields of Helm's `SimpleHead`, all that sorting a manifest needs.
+fn is_head_key(key: &str) -> bool {
+    matches!(key, "apiVersion" | "kind" | "metadata")
 }
 
 /// Go's `strconv.Atoi`, 0 on error.
