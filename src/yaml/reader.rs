@@ -40,6 +40,13 @@ impl Reader {
         }
     }
 
+    /// Whether the text has no character the reader refuses: then no
+    /// request can fail and the scanner may move in long strides.
+    #[inline]
+    pub fn is_clean(&self) -> bool {
+        self.limit == usize::MAX
+    }
+
     /// Makes `n` characters from byte `pos` available.
     #[inline]
     pub fn cache(&self, text: &str, pos: usize, n: usize) -> Result<(), YamlError> {

@@ -163,6 +163,19 @@ pub(super) struct Scanner<'a> {
     flow_level: usize,
 }
 
+/// An ASCII character that continues a plain scalar whatever follows it.
+fn is_plain_ordinary(b: u8, flow: bool) -> bool {
+    b.is_ascii()
+        && !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b':')
+        && !(flow && matches!(b, b',' | b'?' | b'[' | b']' | b'{' | b'}'))
+}
+
+/// An ASCII character that is itself in a quoted scalar's value.
+fn is_quoted_ordinary(b: u8, quote: u8) -> bool {
+    let escape = quote == b'"' && b == b'\\';
+    b.is_ascii() && !matches!(b, b' ' | b'\t' | b'\r' | b'\n') && b != quote && !escape
+}
+
 fn is_blank_byte(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
@@ -271,6 +284,43 @@ impl<'a> Scanner<'a> {
     #[inline]
     fn cache(&mut self, n: usize) -> Scan {
         self.reader.cache(self.text, self.pos, n)
+    }
+
+    /// The length of the run of bytes from here that `accept` takes, where
+    /// the reader cannot fail; else 0, and the caller goes character by
+    /// character so that the reader sees every request.
+    #[inline]
+    fn run(&self, accept: impl Fn(u8) -> bool) -> usize {
+        if !self.reader.is_clean() {
+            return 0;
+        }
+        self.bytes[self.pos..]
+            .iter()
+            .position(|&b| !accept(b))
+            .unwrap_or(self.bytes.len() - self.pos)
+    }
+
+    /// Moves past `len` bytes of text on the current line.
+    #[inline]
+    fn advance(&mut self, len: usize) {
+        let run = &self.bytes[self.pos..self.pos + len];
+        // Characters, not bytes: UTF-8 continuation bytes do not count.
+        let chars = run.iter().filter(|&&b| b & 0xc0 != 0x80).count();
+        self.pos += len;
+        self.mark.index += chars;
+        self.mark.column += chars;
+    }
+
+    /// Moves past the rest of the line (before its break or the end).
+    fn skip_to_line_end(&mut self) -> Scan {
+        // The first byte of every line break but CR and LF is 0xC2 or 0xE2.
+        let len = self.run(|b| !matches!(b, b'\n' | b'\r' | 0xc2 | 0xe2));
+        self.advance(len);
+        while !self.is_breakz(0) {
+            self.skip();
+            self.cache(1)?;
+        }
+        Ok(())
     }
 
     /// Moves past one character.
@@ -760,17 +810,15 @@ impl<'a> Scanner<'a> {
             self.cache(1)?;
             // Tabs separate tokens in flow collections and after a token on
             // a line, never as indentation.
-            while self.at(0) == b' '
-                || ((self.flow_level > 0 || !self.simple_key_allowed) && self.at(0) == b'\t')
-            {
+            let tabs = self.flow_level > 0 || !self.simple_key_allowed;
+            let blanks = self.run(|b| b == b' ' || (tabs && b == b'\t'));
+            self.advance(blanks);
+            while self.at(0) == b' ' || (tabs && self.at(0) == b'\t') {
                 self.skip();
                 self.cache(1)?;
             }
             if self.at(0) == b'#' {
-                while !self.is_breakz(0) {
-                    self.skip();
-                    self.cache(1)?;
-                }
+                self.skip_to_line_end()?;
             }
             if !self.is_break(0) {
                 return Ok(());
@@ -785,16 +833,9 @@ impl<'a> Scanner<'a> {
 
     /// Skips blanks, then a comment, to the end of the line.
     fn skip_blanks_and_comment(&mut self) -> Scan {
-        self.cache(1)?;
-        while self.is_blank(0) {
-            self.skip();
-            self.cache(1)?;
-        }
+        self.skip_blanks()?;
         if self.at(0) == b'#' {
-            while !self.is_breakz(0) {
-                self.skip();
-                self.cache(1)?;
-            }
+            self.skip_to_line_end()?;
         }
         Ok(())
     }
@@ -1129,10 +1170,7 @@ impl<'a> Scanner<'a> {
             trailing_breaks.clear();
             leading_blank = self.is_blank(0);
             let line_start = self.pos;
-            while !self.is_breakz(0) {
-                self.skip();
-                self.cache(1)?;
-            }
+            self.skip_to_line_end()?;
             value.push_str(&self.text[line_start..self.pos]);
             self.cache(2)?;
             self.read_line(&mut leading_break);
@@ -1221,6 +1259,12 @@ impl<'a> Scanner<'a> {
             }
             let mut leading_blanks = false;
             while !self.is_blankz(0) {
+                let len = self.run(|b| is_quoted_ordinary(b, quote));
+                if len > 0 {
+                    self.advance(len);
+                    value.extend_to(self.pos);
+                    continue;
+                }
                 let c = self.at(0);
                 if single && c == b'\'' && self.at(1) == b'\'' {
                     // An escaped single quote.
@@ -1294,6 +1338,11 @@ impl<'a> Scanner<'a> {
         plain: Option<(Mark, isize)>,
     ) -> Scan<bool> {
         while self.is_blank(0) || self.is_break(0) {
+            let spaces = self.run(|b| b == b' ');
+            if spaces > 0 {
+                self.advance(spaces);
+                continue;
+            }
             if self.is_blank(0) {
                 if let Some((start, indent)) = plain
                     && leading_blanks
@@ -1390,6 +1439,15 @@ impl<'a> Scanner<'a> {
                 break;
             }
             while !self.is_blankz(0) {
+                if !leading_blanks {
+                    // Ordinary characters need no checks one by one.
+                    let len = self.run(|b| is_plain_ordinary(b, flow));
+                    if len > 0 {
+                        self.advance(len);
+                        value.extend_to(self.pos);
+                        continue;
+                    }
+                }
                 let c = self.at(0);
                 if (c == b':' && self.is_blankz(1))
                     || (flow && matches!(c, b',' | b'?' | b'[' | b']' | b'{' | b'}'))
