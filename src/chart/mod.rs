@@ -13,6 +13,7 @@
 mod files;
 mod functions;
 mod glob;
+mod head;
 mod ignore;
 mod load;
 mod model;

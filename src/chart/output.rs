@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 
 use super::Error;
+use super::head;
 use super::ignore::go_match;
 use super::model::Chart;
-use super::values::lookup;
 use crate::template;
-use crate::yaml::{self, Node, Numbers};
+use crate::yaml;
 
 /// One rendered, non-hook document.
 #[derive(Clone, Debug, PartialEq)]
@@ -81,16 +81,6 @@ fn hook_event(name: &str) -> Option<&'static str> {
     })
 }
 
-fn scalar(node: Option<&Node>) -> String {
-    match node {
-        Some(Node::Str(s)) => s.clone(),
-        Some(Node::Bool(b)) => b.to_string(),
-        Some(Node::Int(i)) => i.to_string(),
-        Some(Node::Float(f)) => super::go_float(*f),
-        _ => String::new(),
-    }
-}
-
 /// Helm's `SortManifests` on the rendered files, plus notes and CRDs.
 pub(crate) fn build(
     chart: &Chart,
@@ -127,27 +117,21 @@ pub(crate) fn build(
             if template::has_raw_bytes(&doc) {
                 yaml::check_utf8(&template::string_bytes(&doc)).map_err(parse_error)?;
             }
-            let head =
-                yaml::load_top_level(&doc, Numbers::Int64, &is_head_key).map_err(parse_error)?;
-            let metadata = lookup(&head, "metadata");
-            let kind = scalar(lookup(&head, "kind"));
-            let name = scalar(metadata.and_then(|m| lookup(m, "name")));
-            let annotations = metadata.and_then(|m| lookup(m, "annotations"));
-            let hook_types = annotations.and_then(|a| lookup(a, "helm.sh/hook"));
-            let Some(hook_types) = hook_types else {
+            let head = head::read(&doc).map_err(parse_error)?;
+            let Some(hook_types) = head.annotation("helm.sh/hook") else {
                 manifests.push(Manifest {
                     source: path.clone(),
                     content: doc,
-                    api_version: scalar(lookup(&head, "apiVersion")),
-                    kind,
-                    name,
+                    name: head.name().to_string(),
+                    api_version: head.api_version,
+                    kind: head.kind,
                 });
                 continue;
             };
-            let annotation = |key: &str| scalar(annotations.and_then(|a| lookup(a, key)));
+            let annotation = |key: &str| head.annotation(key).unwrap_or_default();
             let mut events = Vec::new();
             let mut unknown = false;
-            for event in scalar(Some(hook_types)).split(',') {
+            for event in hook_types.split(',') {
                 match hook_event(&event.trim().to_lowercase()) {
                     Some(e) => events.push(e.to_string()),
                     None => {
@@ -166,11 +150,11 @@ pub(crate) fn build(
                 .collect();
             hooks.push(Hook {
                 source: path.clone(),
+                name: head.name().to_string(),
+                kind: head.kind.clone(),
                 content: doc,
-                kind,
-                name,
                 events,
-                weight: go_atoi(&annotation("helm.sh/hook-weight")),
+                weight: go_atoi(annotation("helm.sh/hook-weight")),
                 delete_policies,
             });
         }
@@ -189,11 +173,6 @@ pub(crate) fn build(
         crds,
         notes,
     })
-}
-
-/// The fields of Helm's `SimpleHead`, all that sorting a manifest needs.
-fn is_head_key(key: &str) -> bool {
-    matches!(key, "apiVersion" | "kind" | "metadata")
 }
 
 /// Go's `strconv.Atoi`, 0 on error.

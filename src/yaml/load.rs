@@ -282,10 +282,10 @@ impl<'g> Build<'g> for Tree {
             Scalar::Uint(u) => Node::Float(u as f64),
             Scalar::Int(i) => match self.numbers {
                 Numbers::Float64 => Node::Float(i as f64),
-                Numbers::Int64 => Node::Int(i),
+                Numbers::Int64 | Numbers::Yaml => Node::Int(i),
             },
             Scalar::Float(f) => match self.numbers {
-                Numbers::Float64 => Node::Float(f),
+                Numbers::Float64 | Numbers::Yaml => Node::Float(f),
                 Numbers::Int64 => json_number(f),
             },
         }
