@@ -32,6 +32,7 @@ mod value;
 pub use error::TemplateError;
 pub use funcs::{Call, Func, FuncResult, Funcs, Ty};
 pub use gobytes::{has_raw_bytes, is_raw_byte, replace_raw_bytes, string_bytes, string_from_bytes};
+pub(crate) use gofmt::quote as go_quote;
 pub use marshal::to_json_node;
 pub use set::{MAX_EXEC_DEPTH, MissingKey, TemplateSet};
 pub use sprig::register as register_sprig;

@@ -19,6 +19,7 @@ use std::collections::HashMap;
 
 use super::emit::with_big_stack;
 use super::gonum::{Layout, format_float, json_float};
+use super::goval::{self, GoValues};
 use super::parse::{Event, Parser};
 use super::resolve::{Resolved, resolve_plain};
 use super::{Error, MAX_DEPTH, Node, Numbers};
@@ -56,7 +57,7 @@ pub fn load_top_level(
     let decodes = with_big_stack(needs_big_stack(&graph), || {
         let mut check = Decoder::new(&graph, Check);
         let decoded = check.node(root).is_ok();
-        Ok(decoded && check.key_error.is_none() && !check.non_finite)
+        Ok(decoded && !check.bad_key && !check.non_finite)
     })?;
     if !decodes {
         // The whole decode words the error (or finds none: a NaN key is
@@ -94,10 +95,14 @@ fn decode(graph: &Graph, numbers: Numbers, wanted: Wanted) -> Result<Node, Error
             }
             _ => decoder.node(root).map_err(wrap)?,
         };
-        match decoder.key_error {
-            Some(message) => Err(wrap(message)),
-            None => Ok((node, decoder.non_finite)),
+        if decoder.bad_key {
+            // What Go's whole value says about its keys.
+            let value = Decoder::new(graph, GoValues).node(root).map_err(wrap)?;
+            if let Some(message) = goval::unsupported_key(&value) {
+                return Err(wrap(message));
+            }
         }
+        Ok((node, decoder.non_finite))
     })?;
     if non_finite && let Some(bad) = first_non_finite(&node) {
         return Err(wrap(format!(
@@ -242,28 +247,35 @@ fn short_tag(tag: &str) -> String {
 // Stage 2: node graph → Node, with yaml.v2's decoding rules.
 
 /// A decoded scalar, typed as yaml.v2 types it.
-enum Scalar<'g> {
+pub(super) enum Scalar<'g> {
     Null,
     Bool(bool),
     Int(i64),
     Uint(u64),
     Float(f64),
     Str(Cow<'g, str>),
+    /// A `!!binary` scalar's bytes, which need not be UTF-8.
+    Bytes(Vec<u8>),
 }
 
 /// What a decoding pass makes of the graph: [`Tree`] builds the [`Node`];
-/// [`Check`] builds nothing and only finds out whether decoding succeeds.
-trait Build<'g> {
+/// [`Check`] builds nothing and only finds out whether decoding succeeds;
+/// [`GoValues`] builds yaml.v2's own value.
+pub(super) trait Build<'g> {
     type Out;
     type Map: Default;
     fn scalar(&mut self, scalar: Scalar<'g>) -> Self::Out;
     fn seq(&mut self, items: Vec<Self::Out>) -> Self::Out;
-    fn insert(&mut self, map: &mut Self::Map, key: Cow<'g, str>, value: Self::Out);
+    /// One key and value; `text` is the key as JSON has it (`None` for a
+    /// key JSON cannot hold).
+    fn insert(
+        &mut self,
+        map: &mut Self::Map,
+        text: Option<Cow<'g, str>>,
+        key: Self::Out,
+        value: Self::Out,
+    );
     fn map(&mut self, map: Self::Map) -> Self::Out;
-    /// yaml.v2's message for a collection used as a key.
-    fn invalid_key(&self, key: &Self::Out) -> String;
-    /// sigs.k8s.io/yaml's message for a key JSON cannot hold.
-    fn unsupported_key(&self, describe: &str, value: &Self::Out) -> String;
 }
 
 struct Tree {
@@ -279,6 +291,8 @@ impl<'g> Build<'g> for Tree {
             Scalar::Null => Node::Null,
             Scalar::Bool(b) => Node::Bool(b),
             Scalar::Str(s) => Node::Str(s.into_owned()),
+            // encoding/json writes each byte of broken UTF-8 as U+FFFD.
+            Scalar::Bytes(bytes) => Node::Str(go_lossy_utf8(&bytes)),
             Scalar::Uint(u) => Node::Float(u as f64),
             Scalar::Int(i) => match self.numbers {
                 Numbers::Float64 => Node::Float(i as f64),
@@ -295,20 +309,14 @@ impl<'g> Build<'g> for Tree {
         Node::Seq(items)
     }
 
-    fn insert(&mut self, map: &mut MapBuilder, key: Cow<'g, str>, value: Node) {
-        map.insert(key.into_owned(), value);
+    fn insert(&mut self, map: &mut MapBuilder, text: Option<Cow<'g, str>>, _: Node, value: Node) {
+        if let Some(text) = text {
+            map.insert(text.into_owned(), value);
+        }
     }
 
     fn map(&mut self, map: MapBuilder) -> Node {
         Node::Map(map.entries)
-    }
-
-    fn invalid_key(&self, key: &Node) -> String {
-        format!("yaml: invalid map key: {}", go_sharp_v(key))
-    }
-
-    fn unsupported_key(&self, describe: &str, value: &Node) -> String {
-        format!("{describe}, value: {}", go_plus_sharp_v(value))
     }
 }
 
@@ -322,16 +330,8 @@ impl<'g> Build<'g> for Check {
 
     fn scalar(&mut self, _: Scalar<'g>) {}
     fn seq(&mut self, _: Vec<()>) {}
-    fn insert(&mut self, _: &mut (), _: Cow<'g, str>, _: ()) {}
+    fn insert(&mut self, _: &mut (), _: Option<Cow<'g, str>>, _: (), _: ()) {}
     fn map(&mut self, _: ()) {}
-
-    fn invalid_key(&self, _: &()) -> String {
-        String::new()
-    }
-
-    fn unsupported_key(&self, _: &str, _: &()) -> String {
-        String::new()
-    }
 }
 
 struct Decoder<'g, 'a, B> {
@@ -347,9 +347,9 @@ struct Decoder<'g, 'a, B> {
     alias_depth: u32,
     /// Collections being decoded right now (aliases included).
     depth: usize,
-    /// The first key that JSON cannot represent. Reported only if yaml.v2
-    /// itself found no problem, as in Go.
-    key_error: Option<String>,
+    /// Whether a key JSON cannot hold was met. What Go makes of it is
+    /// decided on its own value ([`goval`]), once yaml.v2 found no problem.
+    bad_key: bool,
     /// Whether a NaN or an infinity was decoded (JSON refuses them).
     non_finite: bool,
 }
@@ -405,7 +405,7 @@ impl<'g, 'a: 'g, B: Build<'g>> Decoder<'g, 'a, B> {
             alias_count: 0,
             alias_depth: 0,
             depth: 0,
-            key_error: None,
+            bad_key: false,
             non_finite: false,
         }
     }
@@ -506,24 +506,18 @@ impl<'g, 'a: 'g, B: Build<'g>> Decoder<'g, 'a, B> {
                 continue;
             }
             let key_out = self.node(key)?;
-            let key_text = match self.key_string(key) {
-                Some(text) => text,
-                None => return Err(self.build.invalid_key(&key_out)),
+            let Some(key_text) = self.key_string(key) else {
+                let key = Decoder::new(self.graph, GoValues).node(key)?;
+                return Err(format!("yaml: invalid map key: {}", goval::sharp_v(&key)));
             };
-            if let (Some(wanted), Ok(text)) = (wanted, &key_text)
+            if let (Some(wanted), Some(text)) = (wanted, &key_text)
                 && !wanted(text)
             {
                 continue;
             }
+            self.bad_key |= key_text.is_none();
             let value_out = self.node(value)?;
-            match key_text {
-                Ok(text) => self.build.insert(out, text, value_out),
-                Err(describe) => {
-                    if self.key_error.is_none() {
-                        self.key_error = Some(self.build.unsupported_key(&describe, &value_out));
-                    }
-                }
-            }
+            self.build.insert(out, key_text, key_out, value_out);
         }
         Ok(())
     }
@@ -588,20 +582,20 @@ impl<'g, 'a: 'g, B: Build<'g>> Decoder<'g, 'a, B> {
     }
 
     /// sigs.k8s.io/yaml's key conversion of key `index`: `None` for a
-    /// collection, `Err` describing a key JSON cannot hold.
-    fn key_string(&self, index: usize) -> Option<Result<Cow<'g, str>, String>> {
+    /// collection, `Some(None)` for a key JSON cannot hold (null, uint64).
+    fn key_string(&self, index: usize) -> Option<Option<Cow<'g, str>>> {
         Some(match self.key_scalar(index)? {
-            Scalar::Uint(u) => Err(format!("unsupported map key of type: uint64, key: {u:#x}")),
-            Scalar::Float(f) => Ok(match format_float(f, Layout::General, true).as_str() {
+            Scalar::Uint(_) | Scalar::Null => None,
+            Scalar::Float(f) => Some(match format_float(f, Layout::General, true).as_str() {
                 "+Inf" => Cow::Borrowed(".inf"),
                 "-Inf" => Cow::Borrowed("-.inf"),
                 "NaN" => Cow::Borrowed(".nan"),
                 other => Cow::Owned(other.to_string()),
             }),
-            Scalar::Int(i) => Ok(Cow::Owned(i.to_string())),
-            Scalar::Bool(b) => Ok(Cow::Borrowed(if b { "true" } else { "false" })),
-            Scalar::Str(s) => Ok(s),
-            Scalar::Null => Err("unsupported map key of type: %!s(<nil>), key: <nil>".into()),
+            Scalar::Int(i) => Some(Cow::Owned(i.to_string())),
+            Scalar::Bool(b) => Some(Cow::Borrowed(if b { "true" } else { "false" })),
+            Scalar::Str(s) => Some(s),
+            Scalar::Bytes(bytes) => Some(Cow::Owned(go_lossy_utf8(&bytes))),
         })
     }
 
@@ -667,7 +661,7 @@ fn scalar<'g>(value: &'g str, implicit: bool, tag: Option<&str>) -> Result<Scala
     match kind {
         "str" => Ok(text()),
         "binary" => decode_base64(value)
-            .map(|bytes| Scalar::Str(Cow::Owned(go_lossy_utf8(&bytes))))
+            .map(Scalar::Bytes)
             .ok_or_else(|| "yaml: !!binary value contains invalid base64 data".to_string()),
         "bool" | "int" | "float" | "null" | "timestamp" => {
             let resolved = resolve_plain(value);
@@ -786,63 +780,4 @@ fn first_non_finite(node: &Node) -> Option<f64> {
         }
         _ => None,
     }
-}
-
-/// Go's `%#v` of a decoded yaml.v2 value (for `invalid map key` messages).
-fn go_sharp_v(node: &Node) -> String {
-    match node {
-        Node::Seq(items) => {
-            let inner: Vec<String> = items.iter().map(go_sharp_v_inner).collect();
-            format!("[]interface {{}}{{{}}}", inner.join(", "))
-        }
-        Node::Map(entries) => {
-            let mut sorted: Vec<&(String, Node)> = entries.iter().collect();
-            sorted.sort_by(|a, b| a.0.cmp(&b.0));
-            let inner: Vec<String> = sorted
-                .iter()
-                .map(|(k, v)| format!("{}:{}", go_quote(k), go_sharp_v_inner(v)))
-                .collect();
-            format!("map[interface {{}}]interface {{}}{{{}}}", inner.join(", "))
-        }
-        other => go_plus_sharp_v(other),
-    }
-}
-
-fn go_sharp_v_inner(node: &Node) -> String {
-    match node {
-        Node::Null => "interface {}(nil)".into(),
-        other => go_sharp_v(other),
-    }
-}
-
-/// Go's `%+#v` of a value held in an `interface{}`.
-fn go_plus_sharp_v(node: &Node) -> String {
-    match node {
-        Node::Null => "<nil>".into(),
-        Node::Bool(b) => b.to_string(),
-        Node::Int(i) => i.to_string(),
-        Node::Float(f) => format_float(*f, Layout::General, false),
-        Node::Str(s) => go_quote(s),
-        Node::Seq(_) | Node::Map(_) => go_sharp_v(node),
-    }
-}
-
-/// Go's `strconv.Quote` for common text.
-fn go_quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }

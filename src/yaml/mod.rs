@@ -24,6 +24,7 @@
 
 mod emit;
 mod gonum;
+mod goval;
 mod json;
 mod load;
 mod parse;

@@ -1,78 +1,173 @@
-//! When libyaml's reader notices a character YAML does not allow.
+//! libyaml's reader: where it notices a character YAML does not allow,
+//! and what its buffer starts with.
 //!
 //! libyaml decodes its input 512 bytes at a time, as the scanner asks for
-//! characters, and refuses a control character only once it decodes the
-//! chunk holding it. yaml.v2 reads just the first document, so a control
-//! character far enough past it is never seen. [`Reader::cache`] is called
-//! wherever libyaml makes sure characters are available, and fails exactly
-//! when libyaml's reader would.
+//! characters (`cache` in the scanner, at the very places libyaml asks), and
+//! refuses a control character only once it decodes the chunk holding it:
+//! yaml.v2 reads just the first document, so a control character far enough
+//! past it is never seen. The scanner also skips one character at the start
+//! of a line whenever the reader's buffer happens to begin with a byte order
+//! mark (`is_bom` looks at the buffer, not at the position), so the buffer's
+//! start must be known too.
+//!
+//! Nearly every text has neither a control character nor a U+FEFF: then
+//! nothing here can matter and [`Reader::cache`] costs one comparison.
 
 use super::scan::{Mark, Stage, YamlError};
 
 /// libyaml's raw input buffer size.
 const CHUNK: usize = 512;
 
+const BOM: &[u8] = "\u{feff}".as_bytes();
+
 pub(super) struct Reader {
-    /// Asking for a character at or past this byte offset makes the reader
-    /// decode the chunk with the first disallowed character. `usize::MAX`
-    /// when the text has none (then `cache` costs one comparison).
-    limit: usize,
+    buffer: Option<Buffer>,
+}
+
+/// The state of libyaml's buffers, in byte offsets of the text (which
+/// starts `skipped` bytes into the input, after a byte order mark).
+struct Buffer {
+    skipped: usize,
+    /// The first character the reader refuses, if any.
+    disallowed: Option<usize>,
+    /// Input read into the raw buffer so far (an offset in the text; the
+    /// first read also took the `skipped` bytes).
+    raw_end: usize,
+    /// Decoded so far, and how many characters that is.
+    decoded: usize,
+    decoded_chars: usize,
+    /// The input is exhausted (a read returned EOF).
+    eof: bool,
+    /// NUL characters appended at the end of input, each counted as unread.
+    nuls: usize,
+    /// Whether the first request (which also detects the encoding) is done.
+    started: bool,
+    /// Where the buffer starts: the position of the last request that
+    /// refilled it.
+    start: usize,
 }
 
 impl Reader {
     /// `skipped` is how many bytes of the input came before `text` (a byte
     /// order mark): chunks are counted from the input's start.
     pub fn new(text: &str, skipped: usize) -> Reader {
-        let Some(bad) = first_disallowed(text.as_bytes()) else {
-            return Reader { limit: usize::MAX };
-        };
-        // Each load decodes every whole character of the next 512 raw
-        // bytes; a character cut at the end waits for the next load.
-        let mut decoded = 0;
-        let mut raw_end = CHUNK - skipped;
-        loop {
-            let next = floor_char_boundary(text, raw_end.min(text.len()));
-            if next > bad || next == decoded {
-                return Reader { limit: decoded };
-            }
-            decoded = next;
-            raw_end = decoded + CHUNK;
+        let disallowed = first_disallowed(text.as_bytes());
+        if disallowed.is_none() && memchr::memmem::find(text.as_bytes(), BOM).is_none() {
+            return Reader { buffer: None };
+        }
+        Reader {
+            buffer: Some(Buffer {
+                skipped,
+                disallowed,
+                raw_end: 0,
+                decoded: 0,
+                decoded_chars: 0,
+                eof: false,
+                nuls: 0,
+                started: false,
+                start: 0,
+            }),
         }
     }
 
-    /// Whether the text has no character the reader refuses: then no
-    /// request can fail and the scanner may move in long strides.
+    /// Whether nothing the reader does can show: then no request can fail
+    /// and the scanner may move in long strides.
     #[inline]
     pub fn is_clean(&self) -> bool {
-        self.limit == usize::MAX
+        self.buffer.is_none()
     }
 
-    /// Makes `n` characters from byte `pos` available.
+    /// Makes `n` characters available at byte `pos`, the scanner having
+    /// consumed `consumed` characters (its mark's index).
     #[inline]
-    pub fn cache(&self, text: &str, pos: usize, n: usize) -> Result<(), YamlError> {
-        if self.limit == usize::MAX || last_char_start(text, pos, n) < self.limit {
-            return Ok(());
+    pub fn cache(
+        &mut self,
+        text: &str,
+        pos: usize,
+        consumed: usize,
+        n: usize,
+    ) -> Result<(), YamlError> {
+        match &mut self.buffer {
+            None => Ok(()),
+            Some(buffer) => buffer.update(text, pos, consumed, n),
         }
-        Err(YamlError {
-            stage: Stage::Reader,
-            problem: "control characters are not allowed".into(),
-            problem_mark: Mark::default(),
-            context_mark: Mark::default(),
+    }
+
+    /// libyaml's `is_bom`: whether its buffer begins with a byte order mark.
+    pub fn buffer_starts_with_bom(&self, text: &str) -> bool {
+        self.buffer.as_ref().is_some_and(|b| {
+            b.start + BOM.len() <= b.decoded
+                && &text.as_bytes()[b.start..b.start + BOM.len()] == BOM
         })
     }
 }
 
-/// Where the `n`th character from `pos` starts (the text's length for a
-/// character past its end).
-fn last_char_start(text: &str, pos: usize, n: usize) -> usize {
-    let mut at = pos;
-    for _ in 1..n {
-        match text[at.min(text.len())..].chars().next() {
-            Some(c) => at += c.len_utf8(),
-            None => return text.len(),
+impl Buffer {
+    /// `yaml_parser_update_buffer`.
+    fn update(
+        &mut self,
+        text: &str,
+        pos: usize,
+        consumed: usize,
+        n: usize,
+    ) -> Result<(), YamlError> {
+        let mut unread = (self.decoded_chars + self.nuls).saturating_sub(consumed);
+        if unread >= n {
+            return Ok(());
         }
+        if !self.started {
+            // Detecting the encoding fills the raw buffer first.
+            self.started = true;
+            while !self.eof && self.raw_end - self.decoded < 3 {
+                self.read_raw(text);
+            }
+        }
+        // The unread characters move to the buffer's start.
+        self.start = pos;
+        let mut first = true;
+        while unread < n {
+            if !first || self.decoded == self.raw_end {
+                self.read_raw(text);
+            }
+            first = false;
+            let end = floor_char_boundary(text, self.raw_end);
+            if self.disallowed.is_some_and(|bad| bad < end) {
+                return Err(YamlError {
+                    stage: Stage::Reader,
+                    problem: "control characters are not allowed".into(),
+                    problem_mark: Mark::default(),
+                    context_mark: Mark::default(),
+                });
+            }
+            let chars = text[self.decoded..end].chars().count();
+            self.decoded = end;
+            self.decoded_chars += chars;
+            unread += chars;
+            if self.eof {
+                self.nuls += 1;
+                break;
+            }
+        }
+        Ok(())
     }
-    at.min(text.len())
+
+    /// `yaml_parser_update_raw_buffer`: keeps the bytes of a character cut
+    /// at the end and reads up to 512 bytes in all, or hits the end.
+    fn read_raw(&mut self, text: &str) {
+        if self.eof {
+            return;
+        }
+        if self.raw_end == text.len() {
+            self.eof = true;
+            return;
+        }
+        let room = if self.raw_end == 0 {
+            CHUNK - self.skipped
+        } else {
+            CHUNK - (self.raw_end - self.decoded)
+        };
+        self.raw_end = (self.raw_end + room).min(text.len());
+    }
 }
 
 fn floor_char_boundary(text: &str, mut at: usize) -> usize {
@@ -109,21 +204,39 @@ fn first_disallowed(bytes: &[u8]) -> Option<usize> {
 mod tests {
     use super::*;
 
+    /// Asks for `n` characters at every position, as a scanner moving
+    /// through the text one character at a time; returns where it failed.
+    fn first_failure(text: &str, n: usize) -> Option<usize> {
+        let mut reader = Reader::new(text, 0);
+        text.char_indices()
+            .enumerate()
+            .find(|&(index, (pos, _))| reader.cache(text, pos, index, n).is_err())
+            .map(|(_, (pos, _))| pos)
+    }
+
     #[test]
     fn a_clean_text_never_fails() {
-        let reader = Reader::new("a: 1\n", 0);
-        assert!(reader.cache("a: 1\n", 5, 4).is_ok());
+        assert!(Reader::new("a: 1\n", 0).is_clean());
+        assert_eq!(first_failure("a: 1\n", 4), None);
     }
 
     #[test]
     fn a_control_character_fails_once_its_chunk_is_read() {
         let text = format!("{}\u{1}", "x".repeat(600));
-        let reader = Reader::new(&text, 0);
-        // The first chunk (bytes 0..512) is clean; asking for byte 512 reads
+        // The first chunk (bytes 0..512) is clean; needing byte 512 reads
         // the chunk holding the control character.
-        assert!(reader.cache(&text, 0, 4).is_ok());
-        assert!(reader.cache(&text, 508, 4).is_ok());
-        assert!(reader.cache(&text, 509, 4).is_err());
+        assert_eq!(first_failure(&text, 4), Some(509));
+    }
+
+    #[test]
+    fn the_buffer_starts_where_the_last_refill_was_asked_for() {
+        let text = "\u{feff}ab";
+        let mut reader = Reader::new(text, 3);
+        reader.cache(text, 0, 0, 1).expect("clean");
+        assert!(reader.buffer_starts_with_bom(text));
+        // Near the end, asking for 4 characters refills from here.
+        reader.cache(text, 3, 1, 4).expect("clean");
+        assert!(!reader.buffer_starts_with_bom(text));
     }
 
     #[test]

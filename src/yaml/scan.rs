@@ -283,7 +283,7 @@ impl<'a> Scanner<'a> {
     /// that is where a control character further on is noticed.
     #[inline]
     fn cache(&mut self, n: usize) -> Scan {
-        self.reader.cache(self.text, self.pos, n)
+        self.reader.cache(self.text, self.pos, self.mark.index, n)
     }
 
     /// The length of the run of bytes from here that `accept` takes, where
@@ -323,10 +323,13 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
-    /// Moves past one character.
+    /// Moves past one character (past the end, libyaml steps over the NUL
+    /// it pads its buffer with).
     #[inline]
     fn skip(&mut self) {
-        self.pos += utf8_width(self.at(0));
+        if !self.is_z(0) {
+            self.pos += utf8_width(self.at(0));
+        }
         self.mark.index += 1;
         self.mark.column += 1;
     }
@@ -414,7 +417,9 @@ impl<'a> Scanner<'a> {
     }
 
     /// Queues `token`; `at` places it that many tokens after the head
-    /// instead of at the end (for keys found late).
+    /// instead of at the end (for keys found late). A key whose tokens the
+    /// parser has already taken has no place left: like libyaml, it goes at
+    /// the end (`at` is `None`).
     fn insert_token(&mut self, at: Option<usize>, kind: TokenKind<'a>, start: Mark) {
         let token = Token { kind, start };
         match at {
@@ -597,7 +602,7 @@ impl<'a> Scanner<'a> {
             let key_mark = self.simple_keys[self.simple_keys.len() - 1].mark;
             return self.error(key_mark, &format!("exceeded max depth of {MAX_INDENTS}"));
         }
-        let at = number.map(|n| n - self.tokens_parsed);
+        let at = number.and_then(|n| n.checked_sub(self.tokens_parsed));
         self.insert_token(at, kind, mark);
         Ok(())
     }
@@ -725,8 +730,8 @@ impl<'a> Scanner<'a> {
         if self.simple_key_is_valid(slot)? {
             // The ':' ends a simple key: put a KEY token before it.
             let key = self.simple_keys[slot];
-            let at = key.token_number - self.tokens_parsed;
-            self.insert_token(Some(at), TokenKind::Key, key.mark);
+            let at = key.token_number.checked_sub(self.tokens_parsed);
+            self.insert_token(at, TokenKind::Key, key.mark);
             self.roll_indent(
                 key.mark.column,
                 Some(key.token_number),
@@ -807,6 +812,11 @@ impl<'a> Scanner<'a> {
     /// Skips blanks, comments and line breaks up to the next token.
     fn scan_to_next_token(&mut self) -> Scan {
         loop {
+            self.cache(1)?;
+            if self.mark.column == 0 && self.reader.buffer_starts_with_bom(self.text) {
+                // libyaml checks its buffer's start, not the position.
+                self.skip();
+            }
             self.cache(1)?;
             // Tabs separate tokens in flow collections and after a token on
             // a line, never as indentation.
