@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::files::{node_to_value, to_yaml_string};
+use super::render::strip_no_value;
 use crate::template::{Call, Func, Funcs, Map, MapKind, Ty, TypedList, Value, to_json_node};
 use crate::yaml::{self, GoJson, Node, Numbers, Target};
 
@@ -232,7 +233,7 @@ fn tpl_func() -> Func {
                     go_quote(text)
                 )
             })?;
-        Ok(Value::from(out.replace("<no value>", "")))
+        Ok(Value::from(strip_no_value(out)))
     })
 }
 

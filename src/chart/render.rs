@@ -54,23 +54,23 @@ impl Default for RenderOptions {
 
 /// Renders `chart` with the user-supplied values (helm's `config`): processes
 /// dependencies, coalesces and validates values, renders every template and
-/// sorts the result into manifests, hooks, CRDs and notes.
+/// sorts the result into manifests, hooks, CRDs and notes. The chart is taken
+/// by value because dependency processing prunes it.
 pub fn render(
-    chart: &Chart,
+    chart: Chart,
     user_values: &Node,
     options: &RenderOptions,
 ) -> Result<Rendered, Error> {
-    let chart = chart.clone();
-    let user = user_values.clone();
-    let options = options.clone();
-    let worker = std::thread::Builder::new()
-        .name("tare-render".into())
-        .stack_size(RENDER_STACK)
-        .spawn(move || render_on_thread(chart, &user, &options))
-        .map_err(|e| Error::new(format!("cannot start the rendering thread: {e}")))?;
-    worker
-        .join()
-        .unwrap_or_else(|_| Err(Error::new("rendering template failed: internal error")))
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("tare-render".into())
+            .stack_size(RENDER_STACK)
+            .spawn_scoped(scope, move || render_on_thread(chart, user_values, options))
+            .map_err(|e| Error::new(format!("cannot start the rendering thread: {e}")))?;
+        worker
+            .join()
+            .unwrap_or_else(|_| Err(Error::new("rendering template failed: internal error")))
+    })
 }
 
 fn render_on_thread(
@@ -288,7 +288,7 @@ fn collect(
         out.insert(
             format!("{full_path}/{}", template.name),
             Renderable {
-                text: String::from_utf8_lossy(&template.data).into_owned(),
+                text: super::text_of(&template.data).into_owned(),
                 data: data.clone(),
                 base_path: format!("{full_path}/templates"),
             },
@@ -424,6 +424,16 @@ fn wrapped_error(message: &str) -> Option<&str> {
     (!func.contains(' ')).then_some(inner)
 }
 
+/// Helm's `strings.ReplaceAll(out, "<no value>", "")`. Most outputs have none,
+/// and a fast search says so without copying them.
+pub(crate) fn strip_no_value(out: String) -> String {
+    const NO_VALUE: &str = "<no value>";
+    if memchr::memmem::find(out.as_bytes(), NO_VALUE.as_bytes()).is_none() {
+        return out;
+    }
+    out.replace(NO_VALUE, "")
+}
+
 fn render_templates(
     chart: &Chart,
     values: &Node,
@@ -472,7 +482,7 @@ fn render_templates(
         let out = set
             .execute(name, Value::Map(r.data.clone()))
             .map_err(|e| exec_error(name, &e))?;
-        rendered.insert(name.clone(), out.replace("<no value>", ""));
+        rendered.insert(name.clone(), strip_no_value(out));
     }
     Ok(rendered)
 }
