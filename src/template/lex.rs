@@ -4,6 +4,9 @@
 //! pulled, so the lexer emits exactly the token sequence Go's lexer emits.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
 
 use super::gofmt::{in_table, is_print};
 use super::unicode_tables;
@@ -78,6 +81,11 @@ const LEFT_COMMENT: &str = "/*";
 const RIGHT_COMMENT: &str = "*/";
 /// A trim marker is `-` plus one space character.
 const TRIM_MARKER_LEN: usize = 2;
+
+// Built once: text between actions is long, and std's `find` is slow on it.
+static LEFT_DELIM_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(LEFT_DELIM));
+static RIGHT_COMMENT_FINDER: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new(RIGHT_COMMENT));
 
 #[derive(Clone, Copy)]
 enum State {
@@ -169,7 +177,7 @@ impl<'s> Lexer<'s> {
     }
 
     fn next(&mut self) -> Option<char> {
-        let Some(c) = self.rest().chars().next() else {
+        let Some(c) = self.peek() else {
             self.at_eof = true;
             return None;
         };
@@ -180,20 +188,33 @@ impl<'s> Lexer<'s> {
         Some(c)
     }
 
-    fn peek(&mut self) -> Option<char> {
-        self.rest().chars().next()
+    fn peek(&self) -> Option<char> {
+        match self.input.as_bytes().get(self.pos) {
+            Some(&b) if b.is_ascii() => Some(b as char),
+            Some(_) => self.rest().chars().next(),
+            None => None,
+        }
     }
 
     fn backup(&mut self) {
         if !self.at_eof && self.pos > 0 {
-            let Some(c) = self.input[..self.pos].chars().next_back() else {
-                return;
+            let c = match self.input.as_bytes()[self.pos - 1] {
+                b if b.is_ascii() => b as char,
+                _ => match self.input[..self.pos].chars().next_back() {
+                    Some(c) => c,
+                    None => return,
+                },
             };
             self.pos -= c.len_utf8();
             if c == '\n' {
                 self.line -= 1;
             }
         }
+    }
+
+    /// Newlines in `input[from..to]`, for the line count of skipped text.
+    fn newlines(&self, from: usize, to: usize) -> usize {
+        memchr::memchr_iter(b'\n', &self.input.as_bytes()[from..to]).count()
     }
 
     fn this_item(&mut self, typ: ItemType) -> Item<'s> {
@@ -213,7 +234,7 @@ impl<'s> Lexer<'s> {
     }
 
     fn ignore(&mut self) {
-        self.line += self.input[self.start..self.pos].matches('\n').count();
+        self.line += self.newlines(self.start, self.pos);
         self.start = self.pos;
         self.start_line = self.line;
     }
@@ -248,7 +269,7 @@ impl<'s> Lexer<'s> {
     }
 
     fn lex_text(&mut self) -> Step<'s> {
-        if let Some(x) = self.rest().find(LEFT_DELIM) {
+        if let Some(x) = LEFT_DELIM_FINDER.find(self.rest().as_bytes()) {
             if x > 0 {
                 self.pos += x;
                 let delim_end = self.pos + LEFT_DELIM.len();
@@ -258,7 +279,7 @@ impl<'s> Lexer<'s> {
                     0
                 };
                 self.pos -= trim;
-                self.line += self.input[self.start..self.pos].matches('\n').count();
+                self.line += self.newlines(self.start, self.pos);
                 let item = self.this_item(ItemType::Text);
                 self.pos += trim;
                 self.ignore();
@@ -270,7 +291,7 @@ impl<'s> Lexer<'s> {
         }
         self.pos = self.input.len();
         if self.pos > self.start {
-            self.line += self.input[self.start..self.pos].matches('\n').count();
+            self.line += self.newlines(self.start, self.pos);
             return self.emit(ItemType::Text);
         }
         self.emit(ItemType::Eof)
@@ -303,7 +324,7 @@ impl<'s> Lexer<'s> {
 
     fn lex_comment(&mut self) -> Step<'s> {
         self.pos += LEFT_COMMENT.len();
-        let Some(x) = self.rest().find(RIGHT_COMMENT) else {
+        let Some(x) = RIGHT_COMMENT_FINDER.find(self.rest().as_bytes()) else {
             return self.error("unclosed comment".into());
         };
         self.pos += x + RIGHT_COMMENT.len();
@@ -311,7 +332,7 @@ impl<'s> Lexer<'s> {
         if !delim {
             return self.error("comment ends before closing delimiter".into());
         }
-        self.line += self.input[self.start..self.pos].matches('\n').count();
+        self.line += self.newlines(self.start, self.pos);
         // Comments are dropped (Go emits them only in ParseComments mode).
         self.start = self.pos;
         self.start_line = self.line;
