@@ -4,6 +4,8 @@
 use std::fmt::{self, Display, Formatter, Write};
 use std::rc::Rc;
 
+use super::funcs::Callee;
+
 /// One named template: a file, or a `define`/`block` inside one.
 pub(super) struct Tree {
     pub name: String,
@@ -92,10 +94,11 @@ pub(super) enum Arg {
         node: Box<Arg>,
         field: Vec<Rc<str>>,
     },
-    /// A function name.
+    /// A function name, and the function it named when parsed.
     Identifier {
         pos: usize,
         name: Rc<str>,
+        callee: Callee,
     },
     Dot {
         pos: usize,

@@ -7,27 +7,28 @@ use std::rc::Rc;
 
 use super::ast::{Arg, Branch, Command, List, Node, Number, Pipe, TemplateCall, Tree};
 use super::error::TemplateError;
+use super::funcs::Funcs;
 use super::lex::{Item, ItemType, Lexer};
 
 /// Parenthesised pipelines nest at most this deep (Go's limit).
 const MAX_STACK_DEPTH: usize = 10_000;
 
 /// Parses `text` as template `name`, returning it and every template it defines,
-/// or Go's error. `has_func` says which function names exist.
+/// or Go's error. Function names resolve against `funcs` and Go's built-ins.
 pub(super) fn parse(
     name: &str,
     text: &str,
-    has_func: &dyn Fn(&str) -> bool,
+    funcs: &Funcs,
 ) -> Result<HashMap<String, Tree>, TemplateError> {
     let shared: Rc<str> = Rc::from(text);
     let parse_name: Rc<str> = Rc::from(name);
     let mut lex = Lexer::new(text);
-    lex.break_ok = !has_func("break");
-    lex.continue_ok = !has_func("continue");
+    lex.break_ok = funcs.resolve("break").is_none();
+    lex.continue_ok = funcs.resolve("continue").is_none();
     let mut p = Parser {
         lex,
         st: TreeState::new(),
-        has_func,
+        funcs,
         tree_set: HashMap::new(),
         text: shared,
         parse_name,
@@ -85,7 +86,7 @@ impl<'s> TreeState<'s> {
 struct Parser<'s, 'f> {
     lex: Lexer<'s>,
     st: TreeState<'s>,
-    has_func: &'f dyn Fn(&str) -> bool,
+    funcs: &'f Funcs,
     tree_set: HashMap<String, Tree>,
     text: Rc<str>,
     parse_name: Rc<str>,
@@ -580,15 +581,16 @@ impl<'s> Parser<'s, '_> {
         let pos = token.pos;
         Ok(Some(match token.typ {
             ItemType::Identifier => {
-                if !(self.has_func)(&token.val) {
+                let Some(callee) = self.funcs.resolve(&token.val) else {
                     return Err(self.errorf(format!(
                         "function {} not defined",
                         super::gofmt::quote(&token.val)
                     )));
-                }
+                };
                 Arg::Identifier {
                     pos,
                     name: Rc::from(token.val.as_ref()),
+                    callee,
                 }
             }
             ItemType::Dot => Arg::Dot { pos },
@@ -984,12 +986,18 @@ fn parse_hex_float(s: &str) -> Option<f64> {
 mod tests {
     use super::*;
 
-    fn funcs(name: &str) -> bool {
-        matches!(name, "printf" | "f" | "len")
+    /// Go's built-ins plus `f`.
+    fn funcs() -> Funcs {
+        let mut funcs = Funcs::new();
+        funcs.insert(
+            "f",
+            crate::template::Func::new(&[], |_, _| Ok(Default::default())),
+        );
+        funcs
     }
 
     fn err(src: &str) -> String {
-        match parse("t", src, &funcs) {
+        match parse("t", src, &funcs()) {
             Ok(_) => "no error".into(),
             Err(e) => e.to_string(),
         }
@@ -1055,7 +1063,7 @@ mod tests {
         let set = parse(
             "file",
             "a{{ define \"x\" }}X{{ end }}{{ block \"y\" . }}Y{{ end }}",
-            &funcs,
+            &funcs(),
         )
         .unwrap_or_default();
         let mut names: Vec<_> = set.keys().cloned().collect();

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::ast::Tree;
-use super::builtins;
 use super::error::TemplateError;
 use super::exec::Exec;
 use super::funcs::Funcs;
@@ -69,9 +68,7 @@ impl TemplateSet {
     /// join the set: a non-empty definition replaces an earlier one, an empty one
     /// never does.
     pub fn parse(&mut self, name: &str, text: &str) -> Result<(), TemplateError> {
-        let funcs = self.funcs.clone();
-        let has_func = |f: &str| funcs.contains(f) || builtins::is_builtin(f);
-        let trees = parse::parse(name, text, &has_func)?;
+        let trees = parse::parse(name, text, &self.funcs)?;
         for (tree_name, tree) in trees {
             let keep_old = self.has_template(&tree_name) && tree.is_empty();
             if keep_old {
