@@ -176,7 +176,7 @@ impl<'a> Exec<'a> {
 
     fn walk(&mut self, dot: &Slot, node: &'a Node) -> R<Flow> {
         match node {
-            Node::Text { text } => self.out.push_str(text),
+            Node::Text { start, end } => self.out.push_str(&self.tree.text[*start..*end]),
             Node::Action(pipe) => {
                 let val = self.eval_pipeline(dot, pipe)?;
                 if pipe.decl.is_empty() {

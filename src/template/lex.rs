@@ -3,7 +3,6 @@
 //! Errors are tokens too, and the parser reports the line of the last token it
 //! pulled, so the lexer emits exactly the token sequence Go's lexer emits.
 
-use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use memchr::memmem::Finder;
@@ -50,27 +49,29 @@ pub(super) enum ItemType {
     With,
 }
 
-#[derive(Clone, Debug)]
+/// A token: its text in the input, or nothing for an error (whose message
+/// the lexer keeps, see [`Lexer::error_message`]).
+#[derive(Clone, Copy, Debug)]
 pub(super) struct Item<'s> {
     pub typ: ItemType,
     pub pos: usize,
-    pub val: Cow<'s, str>,
+    pub val: &'s str,
     pub line: usize,
 }
 
 impl Item<'_> {
-    /// How Go's parser names a token in "unexpected …" errors.
+    /// How Go's parser names a token in "unexpected …" errors (errors print
+    /// their message instead).
     pub fn describe(&self) -> String {
         match self.typ {
             ItemType::Eof => "EOF".into(),
-            ItemType::Error => self.val.to_string(),
             t if t > ItemType::Keyword => format!("<{}>", self.val),
             _ if self.val.len() > 10 => {
                 // Go's `%.10q`: quote the first ten runes.
                 let head: String = self.val.chars().take(10).collect();
                 format!("{}...", super::gofmt::quote(&head))
             }
-            _ => super::gofmt::quote(&self.val),
+            _ => super::gofmt::quote(self.val),
         }
     }
 }
@@ -113,6 +114,8 @@ pub(super) struct Lexer<'s> {
     line: usize,
     start_line: usize,
     inside_action: bool,
+    /// The message of the error token, which ends the scan.
+    error: String,
     /// `break`/`continue` are keywords unless a function by that name exists.
     pub break_ok: bool,
     pub continue_ok: bool,
@@ -135,9 +138,15 @@ impl<'s> Lexer<'s> {
             line: 1,
             start_line: 1,
             inside_action: false,
+            error: String::new(),
             break_ok: true,
             continue_ok: true,
         }
+    }
+
+    /// The message of the error token, once one was emitted.
+    pub fn error_message(&self) -> &str {
+        &self.error
     }
 
     pub fn next_item(&mut self) -> Item<'s> {
@@ -221,7 +230,7 @@ impl<'s> Lexer<'s> {
         let item = Item {
             typ,
             pos: self.start,
-            val: Cow::Borrowed(&self.input[self.start..self.pos]),
+            val: &self.input[self.start..self.pos],
             line: self.start_line,
         };
         self.start = self.pos;
@@ -259,9 +268,10 @@ impl<'s> Lexer<'s> {
         let item = Item {
             typ: ItemType::Error,
             pos: self.start,
-            val: Cow::Owned(msg),
+            val: "",
             line: self.start_line,
         };
+        self.error = msg;
         self.start = 0;
         self.pos = 0;
         self.input = &self.input[..0];
@@ -438,24 +448,36 @@ impl<'s> Lexer<'s> {
     }
 
     fn lex_identifier(&mut self) -> Step<'s> {
+        let r = self.skip_alphanumeric();
+        let word = &self.input[self.start..self.pos];
+        if !self.at_terminator() {
+            return self.error(format!("bad character {}", sharp_u_opt(r)));
+        }
+        let typ = match keyword(word) {
+            Some(ItemType::Break) if !self.break_ok => ItemType::Identifier,
+            Some(ItemType::Continue) if !self.continue_ok => ItemType::Identifier,
+            Some(k) => k,
+            None if word.starts_with('.') => ItemType::Field,
+            None if word == "true" || word == "false" => ItemType::Bool,
+            None => ItemType::Identifier,
+        };
+        self.emit(typ)
+    }
+
+    /// Go's loop of `next` over letters, digits and `_`, then `backup`: skips
+    /// them and returns the rune after (`None` at the end of the input).
+    fn skip_alphanumeric(&mut self) -> Option<char> {
         loop {
-            match self.next() {
-                Some(r) if is_alphanumeric(r) => {}
-                r => {
-                    self.backup();
-                    let word = &self.input[self.start..self.pos];
-                    if !self.at_terminator() {
-                        return self.error(format!("bad character {}", sharp_u_opt(r)));
-                    }
-                    let typ = match keyword(word) {
-                        Some(ItemType::Break) if !self.break_ok => ItemType::Identifier,
-                        Some(ItemType::Continue) if !self.continue_ok => ItemType::Identifier,
-                        Some(k) => k,
-                        None if word.starts_with('.') => ItemType::Field,
-                        None if word == "true" || word == "false" => ItemType::Bool,
-                        None => ItemType::Identifier,
-                    };
-                    return self.emit(typ);
+            match self.input.as_bytes().get(self.pos) {
+                Some(&b) if b.is_ascii_alphanumeric() || b == b'_' => self.pos += 1,
+                Some(&b) if b.is_ascii() => return Some(b as char),
+                Some(_) => match self.peek() {
+                    Some(r) if is_alphanumeric(r) => self.pos += r.len_utf8(),
+                    r => return r,
+                },
+                None => {
+                    self.at_eof = true;
+                    return None;
                 }
             }
         }
@@ -476,14 +498,7 @@ impl<'s> Lexer<'s> {
                 ItemType::Dot
             });
         }
-        let mut r;
-        loop {
-            r = self.next();
-            if !r.is_some_and(is_alphanumeric) {
-                self.backup();
-                break;
-            }
-        }
+        let r = self.skip_alphanumeric();
         if !self.at_terminator() {
             return self.error(format!("bad character {}", sharp_u_opt(r)));
         }
@@ -661,7 +676,12 @@ mod tests {
         loop {
             let i = l.next_item();
             let done = matches!(i.typ, ItemType::Eof | ItemType::Error);
-            out.push((i.typ, i.val.to_string()));
+            let val = if i.typ == ItemType::Error {
+                l.error_message()
+            } else {
+                i.val
+            };
+            out.push((i.typ, val.to_string()));
             if done {
                 return out;
             }

@@ -8,17 +8,20 @@ use std::rc::Rc;
 use super::ast::{Arg, Branch, Command, List, Node, Number, Pipe, TemplateCall, Tree};
 use super::error::TemplateError;
 use super::funcs::Funcs;
+use super::intern::Interner;
 use super::lex::{Item, ItemType, Lexer};
 
 /// Parenthesised pipelines nest at most this deep (Go's limit).
 const MAX_STACK_DEPTH: usize = 10_000;
 
 /// Parses `text` as template `name`, returning it and every template it defines,
-/// or Go's error. Function names resolve against `funcs` and Go's built-ins.
+/// or Go's error. Function names resolve against `funcs` and Go's built-ins;
+/// names and strings are shared through `names`.
 pub(super) fn parse(
     name: &str,
     text: &str,
     funcs: &Funcs,
+    names: &mut Interner,
 ) -> Result<HashMap<String, Tree>, TemplateError> {
     let shared: Rc<str> = Rc::from(text);
     let parse_name: Rc<str> = Rc::from(name);
@@ -29,6 +32,7 @@ pub(super) fn parse(
         lex,
         st: TreeState::new(),
         funcs,
+        names,
         tree_set: HashMap::new(),
         text: shared,
         parse_name,
@@ -69,11 +73,11 @@ impl<'s> TreeState<'s> {
         let blank = Item {
             typ: ItemType::Eof,
             pos: 0,
-            val: "".into(),
+            val: "",
             line: 0,
         };
         TreeState {
-            token: [blank.clone(), blank.clone(), blank],
+            token: [blank; 3],
             peek_count: 0,
             vars: vec![Rc::from("$")],
             action_line: 0,
@@ -87,6 +91,7 @@ struct Parser<'s, 'f> {
     lex: Lexer<'s>,
     st: TreeState<'s>,
     funcs: &'f Funcs,
+    names: &'f mut Interner,
     tree_set: HashMap<String, Tree>,
     text: Rc<str>,
     parse_name: Rc<str>,
@@ -109,7 +114,7 @@ impl<'s> Parser<'s, '_> {
         } else {
             self.st.token[0] = self.lex.next_item();
         }
-        self.st.token[self.st.peek_count].clone()
+        self.st.token[self.st.peek_count]
     }
 
     fn backup(&mut self) {
@@ -129,11 +134,11 @@ impl<'s> Parser<'s, '_> {
 
     fn peek(&mut self) -> Item<'s> {
         if self.st.peek_count > 0 {
-            return self.st.token[self.st.peek_count - 1].clone();
+            return self.st.token[self.st.peek_count - 1];
         }
         self.st.peek_count = 1;
         self.st.token[0] = self.lex.next_item();
-        self.st.token[0].clone()
+        self.st.token[0]
     }
 
     fn next_non_space(&mut self) -> Item<'s> {
@@ -161,17 +166,18 @@ impl<'s> Parser<'s, '_> {
 
     fn unexpected(&self, token: &Item<'_>, context: &str) -> TemplateError {
         if token.typ == ItemType::Error {
+            let message = self.lex.error_message();
             let mut extra = String::new();
             if self.st.action_line != 0 && self.st.action_line != token.line {
                 extra = format!(
                     " in action started at {}:{}",
                     self.parse_name, self.st.action_line
                 );
-                if token.val.ends_with(" action") {
+                if message.ends_with(" action") {
                     extra = extra[" in action".len()..].to_string();
                 }
             }
-            return self.errorf(format!("{}{}", token.describe(), extra));
+            return self.errorf(format!("{message}{extra}"));
         }
         self.errorf(format!("unexpected {} in {}", token.describe(), context))
     }
@@ -233,7 +239,7 @@ impl<'s> Parser<'s, '_> {
         if name.typ != ItemType::String && name.typ != ItemType::RawString {
             return Err(self.unexpected(&name, context));
         }
-        let name = self.unquote(&name.val)?;
+        let name = self.unquote(name.val)?;
         self.expect(ItemType::RightDelim, context)?;
         let (root, end) = self.item_list()?;
         if !matches!(end, Parsed::End) {
@@ -258,7 +264,8 @@ impl<'s> Parser<'s, '_> {
         let token = self.next_non_space();
         match token.typ {
             ItemType::Text => Ok(Parsed::Node(Node::Text {
-                text: token.val.as_ref().into(),
+                start: token.pos,
+                end: token.pos + token.val.len(),
             })),
             ItemType::LeftDelim => {
                 self.st.action_line = token.line;
@@ -335,13 +342,13 @@ impl<'s> Parser<'s, '_> {
                 ItemType::Assign | ItemType::Declare => {
                     pipe.is_assign = next.typ == ItemType::Assign;
                     self.next_non_space();
-                    let name: Rc<str> = Rc::from(v.val.as_ref());
+                    let name = self.names.intern(v.val);
                     pipe.decl.push(name.clone());
                     self.st.vars.push(name);
                 }
                 ItemType::Char if next.val == "," => {
                     self.next_non_space();
-                    let name: Rc<str> = Rc::from(v.val.as_ref());
+                    let name = self.names.intern(v.val);
                     pipe.decl.push(name.clone());
                     self.st.vars.push(name);
                     if context == "range" && pipe.decl.len() < 2 {
@@ -502,7 +509,7 @@ impl<'s> Parser<'s, '_> {
 
     fn template_name(&mut self, token: &Item<'s>, context: &str) -> PResult<String> {
         match token.typ {
-            ItemType::String | ItemType::RawString => self.unquote(&token.val),
+            ItemType::String | ItemType::RawString => self.unquote(token.val),
             _ => Err(self.unexpected(token, context)),
         }
     }
@@ -537,27 +544,28 @@ impl<'s> Parser<'s, '_> {
     }
 
     fn operand(&mut self) -> PResult<Option<Arg>> {
-        let Some(node) = self.term()? else {
+        let Some(mut node) = self.term()? else {
             return Ok(None);
         };
         if self.peek().typ != ItemType::Field {
             return Ok(Some(node));
         }
         let pos = self.peek().pos;
+        // Fields after a field or variable extend it; after anything else they chain.
         let mut field: Vec<Rc<str>> = vec![];
+        let fields = match &mut node {
+            Arg::Field { pos: at, ident } | Arg::Variable { pos: at, ident } => {
+                *at = pos;
+                ident
+            }
+            _ => &mut field,
+        };
         while self.peek().typ == ItemType::Field {
             let t = self.next();
-            field.push(Rc::from(&t.val[1..]));
+            fields.push(self.names.intern(&t.val[1..]));
         }
         Ok(Some(match node {
-            Arg::Field { ident, .. } => Arg::Field {
-                pos,
-                ident: ident.into_iter().chain(field).collect(),
-            },
-            Arg::Variable { ident, .. } => Arg::Variable {
-                pos,
-                ident: ident.into_iter().chain(field).collect(),
-            },
+            Arg::Field { .. } | Arg::Variable { .. } => node,
             Arg::Bool { .. }
             | Arg::String { .. }
             | Arg::Number(_)
@@ -581,31 +589,31 @@ impl<'s> Parser<'s, '_> {
         let pos = token.pos;
         Ok(Some(match token.typ {
             ItemType::Identifier => {
-                let Some(callee) = self.funcs.resolve(&token.val) else {
+                let Some(callee) = self.funcs.resolve(token.val) else {
                     return Err(self.errorf(format!(
                         "function {} not defined",
-                        super::gofmt::quote(&token.val)
+                        super::gofmt::quote(token.val)
                     )));
                 };
                 Arg::Identifier {
                     pos,
-                    name: Rc::from(token.val.as_ref()),
+                    name: self.names.intern(token.val),
                     callee,
                 }
             }
             ItemType::Dot => Arg::Dot { pos },
             ItemType::Nil => Arg::Nil { pos },
-            ItemType::Variable => self.use_var(pos, &token.val)?,
+            ItemType::Variable => self.use_var(pos, token.val)?,
             ItemType::Field => Arg::Field {
                 pos,
-                ident: vec![Rc::from(&token.val[1..])],
+                ident: vec![self.names.intern(&token.val[1..])],
             },
             ItemType::Bool => Arg::Bool {
                 pos,
                 val: token.val == "true",
             },
             ItemType::CharConstant | ItemType::Complex | ItemType::Number => {
-                let n = new_number(pos, &token.val, token.typ).map_err(|m| self.errorf(m))?;
+                let n = new_number(pos, token.val, token.typ).map_err(|m| self.errorf(m))?;
                 Arg::Number(Box::new(n))
             }
             ItemType::LeftParen => {
@@ -618,11 +626,11 @@ impl<'s> Parser<'s, '_> {
                 Arg::Pipe(Box::new(pipe?))
             }
             ItemType::String | ItemType::RawString => {
-                let text = self.unquote(&token.val)?;
+                let text = self.unquote(token.val)?;
                 Arg::String {
                     pos,
-                    quoted: token.val.as_ref().into(),
-                    text: Rc::from(text),
+                    quoted: self.names.intern(token.val),
+                    text: self.names.intern(&text),
                 }
             }
             _ => {
@@ -632,8 +640,8 @@ impl<'s> Parser<'s, '_> {
         }))
     }
 
-    fn use_var(&self, pos: usize, name: &str) -> PResult<Arg> {
-        let ident: Vec<Rc<str>> = name.split('.').map(Rc::from).collect();
+    fn use_var(&mut self, pos: usize, name: &str) -> PResult<Arg> {
+        let ident: Vec<Rc<str>> = name.split('.').map(|s| self.names.intern(s)).collect();
         if self.st.vars.iter().any(|v| **v == *ident[0]) {
             return Ok(Arg::Variable { pos, ident });
         }
@@ -997,7 +1005,7 @@ mod tests {
     }
 
     fn err(src: &str) -> String {
-        match parse("t", src, &funcs()) {
+        match parse("t", src, &funcs(), &mut Interner::default()) {
             Ok(_) => "no error".into(),
             Err(e) => e.to_string(),
         }
@@ -1064,6 +1072,7 @@ mod tests {
             "file",
             "a{{ define \"x\" }}X{{ end }}{{ block \"y\" . }}Y{{ end }}",
             &funcs(),
+            &mut Interner::default(),
         )
         .unwrap_or_default();
         let mut names: Vec<_> = set.keys().cloned().collect();

@@ -1,6 +1,7 @@
 //! A set of named templates sharing functions, like a Go `*template.Template`
 //! and everything associated with it.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -8,6 +9,7 @@ use super::ast::Tree;
 use super::error::TemplateError;
 use super::exec::Exec;
 use super::funcs::Funcs;
+use super::intern::Interner;
 use super::parse;
 use super::value::Value;
 
@@ -37,6 +39,8 @@ pub struct TemplateSet {
     shared: Rc<HashMap<String, Rc<Tree>>>,
     own: HashMap<String, Rc<Tree>>,
     pub(super) funcs: Rc<Funcs>,
+    /// Names and strings of every template parsed into the set or its clones.
+    names: Rc<RefCell<Interner>>,
     pub(super) missing_key: MissingKey,
     pub(super) max_depth: usize,
 }
@@ -49,6 +53,7 @@ impl TemplateSet {
             shared: Rc::default(),
             own: HashMap::new(),
             funcs: Rc::new(funcs),
+            names: Rc::default(),
             missing_key: MissingKey::default(),
             max_depth: MAX_EXEC_DEPTH,
         }
@@ -68,7 +73,7 @@ impl TemplateSet {
     /// join the set: a non-empty definition replaces an earlier one, an empty one
     /// never does.
     pub fn parse(&mut self, name: &str, text: &str) -> Result<(), TemplateError> {
-        let trees = parse::parse(name, text, &self.funcs)?;
+        let trees = parse::parse(name, text, &self.funcs, &mut self.names.borrow_mut())?;
         for (tree_name, tree) in trees {
             let keep_old = self.has_template(&tree_name) && tree.is_empty();
             if keep_old {
