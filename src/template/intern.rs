@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 #[derive(Default)]
 pub(super) struct Interner {
-    strings: HashSet<Rc<str>, BuildHasherDefault<Fnv>>,
+    strings: HashSet<Rc<str>, BuildHasherDefault<WordHasher>>,
 }
 
 impl Interner {
@@ -23,21 +23,24 @@ impl Interner {
     }
 }
 
-/// FNV-1a: the keys are short identifiers, for which SipHash's setup costs
-/// more than the hashing, and they come from the chart, not from an attacker
-/// who could make them collide at scale.
-struct Fnv(u64);
+/// A word-at-a-time multiplicative hash (rustc's FxHash): the keys are short
+/// names, for which SipHash costs more than the lookup saves, and they come
+/// from the chart, not from an attacker who could make them collide at scale.
+#[derive(Default)]
+struct WordHasher(u64);
 
-impl Default for Fnv {
-    fn default() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
+impl WordHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
     }
 }
 
-impl Hasher for Fnv {
+impl Hasher for WordHasher {
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        for chunk in bytes.chunks(8) {
+            let mut word = [0; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
         }
     }
 

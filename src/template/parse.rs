@@ -2,6 +2,7 @@
 //! three-token lookahead: error lines come from the last token pulled, so the
 //! same lookahead gives the same line numbers as Go.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -239,7 +240,7 @@ impl<'s> Parser<'s, '_> {
         if name.typ != ItemType::String && name.typ != ItemType::RawString {
             return Err(self.unexpected(&name, context));
         }
-        let name = self.unquote(name.val)?;
+        let name = self.unquote(name.val)?.into_owned();
         self.expect(ItemType::RightDelim, context)?;
         let (root, end) = self.item_list()?;
         if !matches!(end, Parsed::End) {
@@ -509,12 +510,12 @@ impl<'s> Parser<'s, '_> {
 
     fn template_name(&mut self, token: &Item<'s>, context: &str) -> PResult<String> {
         match token.typ {
-            ItemType::String | ItemType::RawString => self.unquote(token.val),
+            ItemType::String | ItemType::RawString => Ok(self.unquote(token.val)?.into_owned()),
             _ => Err(self.unexpected(token, context)),
         }
     }
 
-    fn unquote(&self, quoted: &str) -> PResult<String> {
+    fn unquote<'q>(&self, quoted: &'q str) -> PResult<Cow<'q, str>> {
         unquote(quoted).ok_or_else(|| self.errorf("invalid syntax"))
     }
 
@@ -654,7 +655,7 @@ impl<'s> Parser<'s, '_> {
 
 /// Go's `strconv.Unquote` for the three quote styles. `None` is "invalid syntax".
 /// Escapes that make invalid UTF-8 (`"\xff"`) become U+FFFD.
-pub(super) fn unquote(s: &str) -> Option<String> {
+pub(super) fn unquote(s: &str) -> Option<Cow<'_, str>> {
     let quote = s.chars().next()?;
     if s.len() < 2 || !s.ends_with(quote) {
         return None;
@@ -662,10 +663,15 @@ pub(super) fn unquote(s: &str) -> Option<String> {
     let body = &s[1..s.len() - 1];
     match quote {
         // Raw strings drop carriage returns.
-        '`' => (!body.contains('`')).then(|| body.replace('\r', "")),
+        '`' if body.contains('`') => None,
+        '`' if body.contains('\r') => Some(Cow::Owned(body.replace('\r', ""))),
+        '`' => Some(Cow::Borrowed(body)),
         '"' => {
             if body.contains('\n') {
                 return None;
+            }
+            if !body.contains(['\\', '"']) {
+                return Some(Cow::Borrowed(body));
             }
             let mut out: Vec<u8> = Vec::with_capacity(body.len());
             let mut rest = body;
@@ -674,14 +680,14 @@ pub(super) fn unquote(s: &str) -> Option<String> {
                 push_unquoted(&mut out, value, multibyte);
                 rest = tail;
             }
-            Some(String::from_utf8_lossy(&out).into_owned())
+            Some(Cow::Owned(String::from_utf8_lossy(&out).into_owned()))
         }
         '\'' => {
             let (value, _, tail) = unquote_char(body, '\'')?;
             if !tail.is_empty() {
                 return None;
             }
-            char::from_u32(value).map(String::from)
+            char::from_u32(value).map(|c| Cow::Owned(String::from(c)))
         }
         _ => None,
     }
