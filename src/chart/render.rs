@@ -1,6 +1,7 @@
 //! The rendering driver: dependencies and values, then one template set for
 //! the whole chart tree, executed file by file as Helm's engine does.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
@@ -133,8 +134,9 @@ fn render_on_thread(
     output::build(&chart, rendered, options.render_subchart_notes)
 }
 
-struct Renderable {
-    text: String,
+struct Renderable<'c> {
+    /// The template's text, borrowed from the chart unless it had invalid UTF-8.
+    text: Cow<'c, str>,
     data: Map,
     base_path: String,
 }
@@ -236,14 +238,14 @@ fn chart_value(md: &Metadata, is_root: bool) -> Value {
 }
 
 /// Helm's `recAllTpls`: every template of the tree with the data it runs with.
-fn collect(
-    chart: &Chart,
+fn collect<'c>(
+    chart: &'c Chart,
     full_path: &str,
     values: Value,
     release: &Value,
     caps: &Value,
     is_root: bool,
-    out: &mut BTreeMap<String, Renderable>,
+    out: &mut BTreeMap<String, Renderable<'c>>,
 ) -> Map {
     let files: BTreeMap<String, Rc<[u8]>> = chart
         .files
@@ -288,7 +290,7 @@ fn collect(
         out.insert(
             format!("{full_path}/{}", template.name),
             Renderable {
-                text: super::text_of(&template.data).into_owned(),
+                text: super::text_of(&template.data),
                 data: data.clone(),
                 base_path: format!("{full_path}/templates"),
             },
