@@ -557,8 +557,8 @@ impl<'a> Exec<'a> {
             }
             return Ok(Slot::invalid());
         }
-        let typ = receiver.static_type();
         if receiver.v.is_nil() {
+            let typ = receiver.static_type();
             return Err(self.error(format!("nil pointer evaluating {typ}.{name}")));
         }
         if let Value::Object(o) = &receiver.v
@@ -567,6 +567,7 @@ impl<'a> Exec<'a> {
             return self.eval_call(dot, &Callee::Func(method), At::Arg(node), name, args, fin);
         }
         let has_args = args.len() > 1 || fin.is_some();
+        let underlying;
         let target = match &receiver.v {
             Value::Object(o) => {
                 if let Some(field) = o.field(name) {
@@ -577,9 +578,10 @@ impl<'a> Exec<'a> {
                     }
                     return Ok(Slot::of(field));
                 }
-                o.underlying()
+                underlying = o.underlying();
+                underlying.as_ref()
             }
-            v => Some(v.clone()),
+            v => Some(v),
         };
         if let Some(Value::Map(m)) = target {
             if has_args {
@@ -602,6 +604,7 @@ impl<'a> Exec<'a> {
                 },
             };
         }
+        let typ = receiver.static_type();
         Err(self.error(format!("can't evaluate field {name} in type {typ}")))
     }
 
