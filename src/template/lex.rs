@@ -580,27 +580,27 @@ impl<'s> Lexer<'s> {
 
     fn lex_quote(&mut self) -> Step<'s> {
         loop {
-            match self.next() {
-                Some('\\') => {
-                    if matches!(self.next(), None | Some('\n')) {
-                        return self.error("unterminated quoted string".into());
-                    }
-                }
-                None | Some('\n') => return self.error("unterminated quoted string".into()),
-                Some('"') => return self.emit(ItemType::String),
-                Some(_) => {}
+            // Only a backslash, a newline or the closing quote matter.
+            let rest = self.rest().as_bytes();
+            let Some(i) = memchr::memchr3(b'\\', b'\n', b'"', rest) else {
+                return self.error("unterminated quoted string".into());
+            };
+            self.pos += i + 1;
+            match rest[i] {
+                b'"' => return self.emit(ItemType::String),
+                b'\\' if !matches!(self.next(), None | Some('\n')) => {}
+                _ => return self.error("unterminated quoted string".into()),
             }
         }
     }
 
     fn lex_raw_quote(&mut self) -> Step<'s> {
-        loop {
-            match self.next() {
-                None => return self.error("unterminated raw quoted string".into()),
-                Some('`') => return self.emit(ItemType::RawString),
-                Some(_) => {}
-            }
-        }
+        let Some(i) = memchr::memchr(b'`', self.rest().as_bytes()) else {
+            return self.error("unterminated raw quoted string".into());
+        };
+        self.line += self.newlines(self.pos, self.pos + i);
+        self.pos += i + 1;
+        self.emit(ItemType::RawString)
     }
 }
 
@@ -710,6 +710,19 @@ mod tests {
         ];
         let want: Vec<_> = want.into_iter().map(|(t, v)| (t, v.to_string())).collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn strings_keep_escapes_and_line_counts() {
+        let mut l = Lexer::new("{{ `a\nb` \"c\\\"d\" }}\n{{ e }}");
+        let items: Vec<_> = std::iter::from_fn(|| {
+            let i = l.next_item();
+            (i.typ != ItemType::Eof).then_some((i.typ, i.val, i.line))
+        })
+        .collect();
+        assert!(items.contains(&(ItemType::RawString, "`a\nb`", 1)));
+        assert!(items.contains(&(ItemType::String, "\"c\\\"d\"", 2)));
+        assert!(items.contains(&(ItemType::Identifier, "e", 3)));
     }
 
     #[test]
