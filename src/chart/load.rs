@@ -145,7 +145,7 @@ pub(crate) fn load_files(files: Vec<File>) -> Result<Chart, Error> {
         let name = file.name;
         match name.as_str() {
             "Chart.yaml" => {
-                let text = String::from_utf8_lossy(&data);
+                let text = super::text_of(&data);
                 let md = parse_metadata(&text)
                     .map_err(|e| Error::new(format!("cannot load Chart.yaml: {e}")))?;
                 let deps = metadata.take().map(|m| m.dependencies).unwrap_or_default();
@@ -163,12 +163,12 @@ pub(crate) fn load_files(files: Vec<File>) -> Result<Chart, Error> {
                 }
             }
             "values.yaml" => {
-                chart.values = load_values(&String::from_utf8_lossy(&data))
+                chart.values = load_values(&super::text_of(&data))
                     .map_err(|e| Error::new(format!("cannot load values.yaml: {e}")))?;
             }
             "values.schema.json" => chart.schema = Some(data),
             "requirements.yaml" => {
-                let text = String::from_utf8_lossy(&data);
+                let text = super::text_of(&data);
                 let node = yaml::load(&text, Numbers::Float64)
                     .map_err(|e| Error::new(format!("cannot load requirements.yaml: {e}")))?;
                 let deps = parse_dependencies(get(&node, "dependencies"))

@@ -35,7 +35,7 @@ impl ValueOptions {
         for path in &self.value_files {
             let text = std::fs::read(path)
                 .map_err(|e| Error::new(format!("open {}: {}", path.display(), io_reason(&e))))?;
-            let current = load_values(&String::from_utf8_lossy(&text))
+            let current = load_values(&super::text_of(&text))
                 .map_err(|e| Error::new(format!("failed to parse {}: {e}", path.display())))?;
             base = merge_maps(base, current);
         }

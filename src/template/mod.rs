@@ -21,6 +21,7 @@ mod exec;
 mod funcs;
 mod gobytes;
 mod gofmt;
+mod intern;
 mod lex;
 mod marshal;
 mod parse;
