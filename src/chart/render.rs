@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
 
+use bytes::Bytes;
+
 use super::Error;
 use super::files::{Capabilities, DEFAULT_API_VERSIONS, Files, KubeVersion, node_to_value};
 use super::functions::{self, WARN_END, WARN_START};
@@ -247,10 +249,10 @@ fn collect<'c>(
     is_root: bool,
     out: &mut BTreeMap<String, Renderable<'c>>,
 ) -> Map {
-    let files: BTreeMap<String, Rc<[u8]>> = chart
+    let files: BTreeMap<String, Bytes> = chart
         .files
         .iter()
-        .map(|f| (f.name.clone(), Rc::from(f.data.as_slice())))
+        .map(|f| (f.name.clone(), f.data.clone()))
         .collect();
     let subcharts = Map::new(MapKind::Any);
     let data = Map::from_entries(

@@ -266,7 +266,8 @@ pub fn chart_crds(chart: &Chart, values: &Value, plan: &ReleasePlan) -> Result<V
     for crd in &rendered.crds {
         crds.extend(parse_stream(&format!(
             "---\n# Source: {}\n{}\n",
-            crd.source, crd.content
+            crd.source,
+            crd.content()
         ))?);
     }
     crds.extend(
