@@ -17,7 +17,7 @@ fn the_embedded_charts_release_record_is_far_below_the_secret_limit() {
         revision: 1,
         ..Default::default()
     };
-    let rendered = chart::render(&chart, &values, &options).unwrap();
+    let rendered = chart::render(chart.clone(), &values, &options).unwrap();
     let record = Release {
         name: "tars".into(),
         namespace: "tars-system".into(),

@@ -425,7 +425,7 @@ async fn tare_installs(client: &Client, chart_dir: &Path, name: &str, namespace:
         revision: 1,
         ..Default::default()
     };
-    let rendered = tare::chart::render(&chart, &values, &options).unwrap();
+    let rendered = tare::chart::render(chart.clone(), &values, &options).unwrap();
     let request = DeployRequest {
         release: name.into(),
         namespace: namespace.into(),

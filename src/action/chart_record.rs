@@ -8,7 +8,7 @@ use crate::yaml::{Node, json_from_node};
 pub fn chart_record(chart: &Chart) -> ChartRecord {
     let file = |f: &crate::chart::File| ChartFile {
         name: f.name.clone(),
-        data: f.data.clone(),
+        data: f.data.to_vec(),
         ..Default::default()
     };
     let values = match json_from_node(chart.values.clone()) {
@@ -19,7 +19,7 @@ pub fn chart_record(chart: &Chart) -> ChartRecord {
         metadata: Some(metadata(chart)),
         templates: Some(chart.templates.iter().map(file).collect()),
         values,
-        schema: chart.schema.clone(),
+        schema: chart.schema.as_ref().map(|s| s.to_vec()),
         files: Some(chart.files.iter().map(file).collect()),
         ..Default::default()
     }

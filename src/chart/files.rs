@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use base64::Engine as _;
+use bytes::Bytes;
 
 use super::glob::Glob;
 use crate::template::{Func, Map, MapKind, Object, Ty, Value, string_from_bytes, to_json_node};
@@ -44,11 +45,11 @@ pub(crate) fn to_yaml_string(value: &Value) -> Result<String, String> {
 
 /// `.Files`: the chart's non-template files.
 pub(crate) struct Files {
-    files: Rc<BTreeMap<String, Rc<[u8]>>>,
+    files: Rc<BTreeMap<String, Bytes>>,
 }
 
 impl Files {
-    pub(crate) fn new(files: BTreeMap<String, Rc<[u8]>>) -> Files {
+    pub(crate) fn new(files: BTreeMap<String, Bytes>) -> Files {
         Files {
             files: Rc::new(files),
         }
@@ -98,7 +99,7 @@ impl Object for Files {
             "Glob" => Func::new(&[Ty::Str], move |_, args| {
                 let pattern = args[0].as_str().unwrap_or("");
                 let glob = Glob::new(pattern).or_else(|| Glob::new("**"));
-                let selected: BTreeMap<String, Rc<[u8]>> = this
+                let selected: BTreeMap<String, Bytes> = this
                     .files
                     .iter()
                     .filter(|(name, _)| glob.as_ref().is_some_and(|g| g.matches(name)))

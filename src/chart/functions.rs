@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::files::{node_to_value, to_yaml_string};
+use super::render::strip_no_value;
 use crate::template::{Call, Func, Funcs, Map, MapKind, Ty, TypedList, Value, to_json_node};
 use crate::yaml::{self, GoJson, Node, Numbers, Target};
 
@@ -199,10 +200,13 @@ pub(crate) fn register(funcs: &mut Funcs) {
 
 fn include_func(included: Rc<RefCell<HashMap<String, usize>>>) -> Func {
     Func::new(&[Ty::Str, Ty::Any], move |call: &mut Call<'_, '_>, args| {
-        let name = args[0].as_str().unwrap_or("").to_string();
+        let name = args[0].as_str().unwrap_or("");
         {
             let mut counts = included.borrow_mut();
-            let count = counts.entry(name.clone()).or_insert(0);
+            let count = match counts.get_mut(name) {
+                Some(count) => count,
+                None => counts.entry(name.to_string()).or_insert(0),
+            };
             if *count > RECURSION_MAX {
                 return Err(format!(
                     "rendering template has a nested reference name: {name}: unable to execute template"
@@ -210,8 +214,8 @@ fn include_func(included: Rc<RefCell<HashMap<String, usize>>>) -> Func {
             }
             *count += 1;
         }
-        let result = call.execute_template(&name, args[1].clone());
-        if let Some(count) = included.borrow_mut().get_mut(&name) {
+        let result = call.execute_template(name, args[1].clone());
+        if let Some(count) = included.borrow_mut().get_mut(name) {
             *count = count.saturating_sub(1);
         }
         result.map(Value::from).map_err(|e| e.to_string())
@@ -232,7 +236,7 @@ fn tpl_func() -> Func {
                     go_quote(text)
                 )
             })?;
-        Ok(Value::from(out.replace("<no value>", "")))
+        Ok(Value::from(strip_no_value(out)))
     })
 }
 

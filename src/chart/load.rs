@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
+use bytes::Bytes;
+
 use super::Error;
 use super::ignore::Rules;
 use super::model::{Chart, Dependency, File, ImportValue, Maintainer, Metadata};
@@ -69,7 +71,10 @@ fn walk(dir: &Path, prefix: &str, rules: &Rules, out: &mut Vec<File>) -> Result<
             }
             let data = std::fs::read(&path)
                 .map_err(|e| Error::new(format!("error reading {rel}: {e}")))?;
-            out.push(File { name: rel, data });
+            out.push(File {
+                name: rel,
+                data: Bytes::from(data),
+            });
         }
     }
     Ok(())
@@ -113,7 +118,10 @@ pub fn load_archive(data: &[u8]) -> Result<Chart, Error> {
         let name = rest.to_string();
         // A later entry with the same name replaces the earlier one.
         files.retain(|f| f.name != name);
-        files.push(File { name, data });
+        files.push(File {
+            name,
+            data: Bytes::from(data),
+        });
     }
     if files.is_empty() {
         return Err(Error::new("no files in chart archive"));
@@ -121,11 +129,12 @@ pub fn load_archive(data: &[u8]) -> Result<Chart, Error> {
     load_files(files)
 }
 
-fn strip_bom(mut data: Vec<u8>) -> Vec<u8> {
+fn strip_bom(data: Bytes) -> Bytes {
     if data.starts_with(b"\xEF\xBB\xBF") {
-        data.drain(..3);
+        data.slice(3..)
+    } else {
+        data
     }
-    data
 }
 
 /// Builds a chart from its files (names relative to the chart root).
@@ -145,7 +154,7 @@ pub(crate) fn load_files(files: Vec<File>) -> Result<Chart, Error> {
         let name = file.name;
         match name.as_str() {
             "Chart.yaml" => {
-                let text = String::from_utf8_lossy(&data);
+                let text = super::text_of(&data);
                 let md = parse_metadata(&text)
                     .map_err(|e| Error::new(format!("cannot load Chart.yaml: {e}")))?;
                 let deps = metadata.take().map(|m| m.dependencies).unwrap_or_default();
@@ -163,12 +172,12 @@ pub(crate) fn load_files(files: Vec<File>) -> Result<Chart, Error> {
                 }
             }
             "values.yaml" => {
-                chart.values = load_values(&String::from_utf8_lossy(&data))
+                chart.values = load_values(&super::text_of(&data))
                     .map_err(|e| Error::new(format!("cannot load values.yaml: {e}")))?;
             }
             "values.schema.json" => chart.schema = Some(data),
             "requirements.yaml" => {
-                let text = String::from_utf8_lossy(&data);
+                let text = super::text_of(&data);
                 let node = yaml::load(&text, Numbers::Float64)
                     .map_err(|e| Error::new(format!("cannot load requirements.yaml: {e}")))?;
                 let deps = parse_dependencies(get(&node, "dependencies"))
@@ -483,7 +492,7 @@ mod tests {
     fn missing_fields_fail_validation() {
         let err = load_files(vec![File {
             name: "Chart.yaml".into(),
-            data: b"apiVersion: v2\nname: x\n".to_vec(),
+            data: Bytes::from_static(b"apiVersion: v2\nname: x\n"),
         }])
         .unwrap_err();
         assert_eq!(

@@ -6,13 +6,14 @@
 //! use tare::chart::{self, RenderOptions, ValueOptions};
 //! let chart = chart::load(std::path::Path::new("./mychart")).unwrap();
 //! let values = ValueOptions::default().user_values().unwrap();
-//! let rendered = chart::render(&chart, &values, &RenderOptions::default()).unwrap();
+//! let rendered = chart::render(chart, &values, &RenderOptions::default()).unwrap();
 //! print!("{}", rendered.helm_template_output(&Default::default()).unwrap());
 //! ```
 
 mod files;
 mod functions;
 mod glob;
+mod head;
 mod ignore;
 mod load;
 mod model;
@@ -23,6 +24,7 @@ mod semver;
 mod strvals;
 mod values;
 
+use std::borrow::Cow;
 use std::fmt;
 
 pub use load::{check_dependencies, load, load_archive, load_dir};
@@ -65,6 +67,15 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// A file's bytes as text, invalid UTF-8 replaced by U+FFFD. Validating first
+/// is much faster than `from_utf8_lossy` on the (almost always) valid text.
+pub(crate) fn text_of(data: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(data) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(data),
+    }
+}
 
 /// Go's `strconv.FormatFloat(f, 'g', -1, 64)` (and `%v`): the shortest decimal
 /// that round-trips, in exponent form when the exponent is < -4 or >= 6.

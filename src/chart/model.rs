@@ -1,12 +1,16 @@
 //! The chart model: what Helm's loader builds from a chart directory or archive.
 
+use bytes::Bytes;
+
 use crate::yaml::Node;
 
 /// A file of a chart: its path inside the chart (`/`-separated) and its bytes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct File {
     pub name: String,
-    pub data: Vec<u8>,
+    /// The contents, shared (not copied) by every user: subchart copies,
+    /// `.Files`, release records.
+    pub data: Bytes,
 }
 
 /// A maintainer entry of `Chart.yaml`.
@@ -70,7 +74,7 @@ pub struct Chart {
     /// `values.yaml` (a map; empty when absent).
     pub values: Node,
     /// `values.schema.json`, when present.
-    pub schema: Option<Vec<u8>>,
+    pub schema: Option<Bytes>,
     /// Every other file (what templates see as `.Files`), `crds/` included.
     pub files: Vec<File>,
     /// Subcharts from `charts/`, by name.

@@ -1,14 +1,17 @@
 //! From rendered files to what Helm installs and prints: documents split and
 //! sorted by kind, hooks apart, CRDs, notes; and `helm template`'s output.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use bytes::Bytes;
+
 use super::Error;
+use super::head;
 use super::ignore::go_match;
 use super::model::Chart;
-use super::values::lookup;
 use crate::template;
-use crate::yaml::{self, Node, Numbers};
+use crate::yaml;
 
 /// One rendered, non-hook document.
 #[derive(Clone, Debug, PartialEq)]
@@ -41,7 +44,16 @@ pub struct Hook {
 pub struct Crd {
     /// `chart/crds/x.yaml` or `chart/charts/sub/crds/x.yaml`.
     pub source: String,
-    pub content: String,
+    /// The file's bytes, shared with the chart (most renderings never
+    /// print them).
+    data: Bytes,
+}
+
+impl Crd {
+    /// The file as text (broken UTF-8 as U+FFFD).
+    pub fn content(&self) -> Cow<'_, str> {
+        super::text_of(&self.data)
+    }
 }
 
 /// A rendered chart.
@@ -81,16 +93,6 @@ fn hook_event(name: &str) -> Option<&'static str> {
     })
 }
 
-fn scalar(node: Option<&Node>) -> String {
-    match node {
-        Some(Node::Str(s)) => s.clone(),
-        Some(Node::Bool(b)) => b.to_string(),
-        Some(Node::Int(i)) => i.to_string(),
-        Some(Node::Float(f)) => super::go_float(*f),
-        _ => String::new(),
-    }
-}
-
 /// Helm's `SortManifests` on the rendered files, plus notes and CRDs.
 pub(crate) fn build(
     chart: &Chart,
@@ -114,65 +116,62 @@ pub(crate) fn build(
             notes.push_str(&text);
         }
     }
+    let documents: Vec<(&String, String)> = files
+        .iter()
+        .filter(|(path, content)| {
+            let base = path.rsplit('/').next().unwrap_or(path);
+            !base.starts_with('_') && !content.trim().is_empty()
+        })
+        .flat_map(|(path, content)| {
+            yaml::split_manifests(content)
+                .into_iter()
+                .map(move |doc| (path, doc))
+        })
+        .collect();
+    let heads = read_heads(&documents);
     let mut manifests = Vec::new();
     let mut hooks = Vec::new();
-    for (path, content) in &files {
-        let base = path.rsplit('/').next().unwrap_or(path);
-        if base.starts_with('_') || content.trim().is_empty() {
-            continue;
-        }
-        for doc in yaml::split_manifests(content) {
-            let parse_error =
-                |e: yaml::Error| Error::new(format!("YAML parse error on {path}: {e}"));
-            if template::has_raw_bytes(&doc) {
-                yaml::check_utf8(&template::string_bytes(&doc)).map_err(parse_error)?;
-            }
-            let head = yaml::load(&doc, Numbers::Int64).map_err(parse_error)?;
-            let metadata = lookup(&head, "metadata");
-            let kind = scalar(lookup(&head, "kind"));
-            let name = scalar(metadata.and_then(|m| lookup(m, "name")));
-            let annotations = metadata.and_then(|m| lookup(m, "annotations"));
-            let hook_types = annotations.and_then(|a| lookup(a, "helm.sh/hook"));
-            let Some(hook_types) = hook_types else {
-                manifests.push(Manifest {
-                    source: path.clone(),
-                    content: doc,
-                    api_version: scalar(lookup(&head, "apiVersion")),
-                    kind,
-                    name,
-                });
-                continue;
-            };
-            let annotation = |key: &str| scalar(annotations.and_then(|a| lookup(a, key)));
-            let mut events = Vec::new();
-            let mut unknown = false;
-            for event in scalar(Some(hook_types)).split(',') {
-                match hook_event(&event.trim().to_lowercase()) {
-                    Some(e) => events.push(e.to_string()),
-                    None => {
-                        unknown = true;
-                        break;
-                    }
-                }
-            }
-            if unknown {
-                continue;
-            }
-            let delete_policies = annotation("helm.sh/hook-delete-policy")
-                .split(',')
-                .map(|p| p.trim().to_string())
-                .filter(|p| !p.is_empty())
-                .collect();
-            hooks.push(Hook {
+    for ((path, doc), head) in documents.into_iter().zip(heads) {
+        let head = head.map_err(|e| Error::new(format!("YAML parse error on {path}: {e}")))?;
+        let Some(hook_types) = head.annotation("helm.sh/hook") else {
+            manifests.push(Manifest {
                 source: path.clone(),
                 content: doc,
-                kind,
-                name,
-                events,
-                weight: go_atoi(&annotation("helm.sh/hook-weight")),
-                delete_policies,
+                name: head.name().to_string(),
+                api_version: head.api_version,
+                kind: head.kind,
             });
+            continue;
+        };
+        let annotation = |key: &str| head.annotation(key).unwrap_or_default();
+        let mut events = Vec::new();
+        let mut unknown = false;
+        for event in hook_types.split(',') {
+            match hook_event(&event.trim().to_lowercase()) {
+                Some(e) => events.push(e.to_string()),
+                None => {
+                    unknown = true;
+                    break;
+                }
+            }
         }
+        if unknown {
+            continue;
+        }
+        let delete_policies = annotation("helm.sh/hook-delete-policy")
+            .split(',')
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect();
+        hooks.push(Hook {
+            source: path.clone(),
+            name: head.name().to_string(),
+            kind: head.kind.clone(),
+            content: doc,
+            events,
+            weight: go_atoi(annotation("helm.sh/hook-weight")),
+            delete_policies,
+        });
     }
     manifests.sort_by(|a, b| {
         crate::manifest::install_rank(&a.kind).cmp(&crate::manifest::install_rank(&b.kind))
@@ -190,6 +189,43 @@ pub(crate) fn build(
     })
 }
 
+/// Reads every document's head as Helm does, on two threads when there is
+/// much to read (each document stands alone; results keep their order, so
+/// the first failure reported is the first in Helm's order).
+fn read_heads(documents: &[(&String, String)]) -> Vec<Result<head::Head, yaml::Error>> {
+    /// Below this many bytes a second thread costs more than it saves.
+    const PARALLEL_FROM: usize = 64 << 10;
+    let read = |doc: &String| {
+        if template::has_raw_bytes(doc) {
+            yaml::check_utf8(&template::string_bytes(doc))?;
+        }
+        head::read(doc)
+    };
+    let total: usize = documents.iter().map(|(_, doc)| doc.len()).sum();
+    if total < PARALLEL_FROM {
+        return documents.iter().map(|(_, doc)| read(doc)).collect();
+    }
+    // Split where half the bytes are on each side.
+    let mut sum = 0;
+    let middle = documents
+        .iter()
+        .position(|(_, doc)| {
+            sum += doc.len();
+            sum * 2 >= total
+        })
+        .map_or(documents.len(), |at| at + 1);
+    let (first, second) = documents.split_at(middle);
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| second.iter().map(|(_, doc)| read(doc)).collect::<Vec<_>>());
+        let mut heads: Vec<_> = first.iter().map(|(_, doc)| read(doc)).collect();
+        match other.join() {
+            Ok(rest) => heads.extend(rest),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        heads
+    })
+}
+
 /// Go's `strconv.Atoi`, 0 on error.
 fn go_atoi(text: &str) -> i64 {
     let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
@@ -203,7 +239,7 @@ fn collect_crds(chart: &Chart, full_path: &str, out: &mut Vec<Crd>) {
     for file in chart.crd_files() {
         out.push(Crd {
             source: format!("{full_path}/{}", file.name),
-            content: String::from_utf8_lossy(&file.data).into_owned(),
+            data: file.data.clone(),
         });
     }
     for sub in &chart.dependencies {
@@ -217,7 +253,11 @@ impl Rendered {
         let mut out = String::new();
         if include_crds {
             for crd in &self.crds {
-                out.push_str(&format!("---\n# Source: {}\n{}\n", crd.source, crd.content));
+                out.push_str(&format!(
+                    "---\n# Source: {}\n{}\n",
+                    crd.source,
+                    crd.content()
+                ));
             }
         }
         for m in &self.manifests {

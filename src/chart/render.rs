@@ -1,9 +1,12 @@
 //! The rendering driver: dependencies and values, then one template set for
 //! the whole chart tree, executed file by file as Helm's engine does.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
+
+use bytes::Bytes;
 
 use super::Error;
 use super::files::{Capabilities, DEFAULT_API_VERSIONS, Files, KubeVersion, node_to_value};
@@ -54,23 +57,23 @@ impl Default for RenderOptions {
 
 /// Renders `chart` with the user-supplied values (helm's `config`): processes
 /// dependencies, coalesces and validates values, renders every template and
-/// sorts the result into manifests, hooks, CRDs and notes.
+/// sorts the result into manifests, hooks, CRDs and notes. The chart is taken
+/// by value because dependency processing prunes it.
 pub fn render(
-    chart: &Chart,
+    chart: Chart,
     user_values: &Node,
     options: &RenderOptions,
 ) -> Result<Rendered, Error> {
-    let chart = chart.clone();
-    let user = user_values.clone();
-    let options = options.clone();
-    let worker = std::thread::Builder::new()
-        .name("tare-render".into())
-        .stack_size(RENDER_STACK)
-        .spawn(move || render_on_thread(chart, &user, &options))
-        .map_err(|e| Error::new(format!("cannot start the rendering thread: {e}")))?;
-    worker
-        .join()
-        .unwrap_or_else(|_| Err(Error::new("rendering template failed: internal error")))
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("tare-render".into())
+            .stack_size(RENDER_STACK)
+            .spawn_scoped(scope, move || render_on_thread(chart, user_values, options))
+            .map_err(|e| Error::new(format!("cannot start the rendering thread: {e}")))?;
+        worker
+            .join()
+            .unwrap_or_else(|_| Err(Error::new("rendering template failed: internal error")))
+    })
 }
 
 fn render_on_thread(
@@ -133,8 +136,9 @@ fn render_on_thread(
     output::build(&chart, rendered, options.render_subchart_notes)
 }
 
-struct Renderable {
-    text: String,
+struct Renderable<'c> {
+    /// The template's text, borrowed from the chart unless it had invalid UTF-8.
+    text: Cow<'c, str>,
     data: Map,
     base_path: String,
 }
@@ -236,19 +240,19 @@ fn chart_value(md: &Metadata, is_root: bool) -> Value {
 }
 
 /// Helm's `recAllTpls`: every template of the tree with the data it runs with.
-fn collect(
-    chart: &Chart,
+fn collect<'c>(
+    chart: &'c Chart,
     full_path: &str,
     values: Value,
     release: &Value,
     caps: &Value,
     is_root: bool,
-    out: &mut BTreeMap<String, Renderable>,
+    out: &mut BTreeMap<String, Renderable<'c>>,
 ) -> Map {
-    let files: BTreeMap<String, Rc<[u8]>> = chart
+    let files: BTreeMap<String, Bytes> = chart
         .files
         .iter()
-        .map(|f| (f.name.clone(), Rc::from(f.data.as_slice())))
+        .map(|f| (f.name.clone(), f.data.clone()))
         .collect();
     let subcharts = Map::new(MapKind::Any);
     let data = Map::from_entries(
@@ -288,7 +292,7 @@ fn collect(
         out.insert(
             format!("{full_path}/{}", template.name),
             Renderable {
-                text: String::from_utf8_lossy(&template.data).into_owned(),
+                text: super::text_of(&template.data),
                 data: data.clone(),
                 base_path: format!("{full_path}/templates"),
             },
@@ -424,6 +428,16 @@ fn wrapped_error(message: &str) -> Option<&str> {
     (!func.contains(' ')).then_some(inner)
 }
 
+/// Helm's `strings.ReplaceAll(out, "<no value>", "")`. Most outputs have none,
+/// and a fast search says so without copying them.
+pub(crate) fn strip_no_value(out: String) -> String {
+    const NO_VALUE: &str = "<no value>";
+    if memchr::memmem::find(out.as_bytes(), NO_VALUE.as_bytes()).is_none() {
+        return out;
+    }
+    out.replace(NO_VALUE, "")
+}
+
 fn render_templates(
     chart: &Chart,
     values: &Node,
@@ -472,7 +486,7 @@ fn render_templates(
         let out = set
             .execute(name, Value::Map(r.data.clone()))
             .map_err(|e| exec_error(name, &e))?;
-        rendered.insert(name.clone(), out.replace("<no value>", ""));
+        rendered.insert(name.clone(), strip_no_value(out));
     }
     Ok(rendered)
 }

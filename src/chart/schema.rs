@@ -543,7 +543,7 @@ mod tests {
             metadata: Default::default(),
             templates: vec![],
             values: Node::Map(vec![]),
-            schema: Some(schema.as_bytes().to_vec()),
+            schema: Some(schema.as_bytes().to_vec().into()),
             files: vec![],
             dependencies: vec![],
         };

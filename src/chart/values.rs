@@ -35,7 +35,7 @@ impl ValueOptions {
         for path in &self.value_files {
             let text = std::fs::read(path)
                 .map_err(|e| Error::new(format!("open {}: {}", path.display(), io_reason(&e))))?;
-            let current = load_values(&String::from_utf8_lossy(&text))
+            let current = load_values(&super::text_of(&text))
                 .map_err(|e| Error::new(format!("failed to parse {}: {e}", path.display())))?;
             base = merge_maps(base, current);
         }
@@ -359,26 +359,48 @@ fn process_enabled(chart: &mut Chart, v: &Node, path: &str) -> Result<(), Error>
     if chart.metadata.dependencies.is_empty() {
         return Ok(());
     }
-    let existing = std::mem::take(&mut chart.dependencies);
-    let mut deps: Vec<Chart> = Vec::new();
-    for sub in &existing {
-        let listed = chart.metadata.dependencies.iter().any(|req| {
-            sub.name() == req.name && version_matches(&req.version, &sub.metadata.version)
-        });
-        if !listed {
-            deps.push(sub.clone());
-        }
+    // Subcharts move into place; one that several requirements name (under
+    // different aliases) is copied for all but its last use.
+    let mut existing: Vec<Option<Chart>> = std::mem::take(&mut chart.dependencies)
+        .into_iter()
+        .map(Some)
+        .collect();
+    let found: Vec<Option<usize>> = chart
+        .metadata
+        .dependencies
+        .iter()
+        .map(|req| {
+            existing.iter().position(|c| {
+                c.as_ref().is_some_and(|c| {
+                    c.name() == req.name && version_matches(&req.version, &c.metadata.version)
+                })
+            })
+        })
+        .collect();
+    let mut uses = vec![0usize; existing.len()];
+    for at in found.iter().flatten() {
+        uses[*at] += 1;
     }
-    for req in &mut chart.metadata.dependencies {
-        if let Some(found) = existing
-            .iter()
-            .find(|c| c.name() == req.name && version_matches(&req.version, &c.metadata.version))
-        {
-            let mut copy = found.clone();
-            if !req.alias.is_empty() {
-                copy.metadata.name = req.alias.clone();
+    // Subcharts no requirement names come first, as they were.
+    let mut deps: Vec<Chart> = existing
+        .iter_mut()
+        .zip(&uses)
+        .filter(|(_, uses)| **uses == 0)
+        .filter_map(|(slot, _)| slot.take())
+        .collect();
+    for (req, at) in chart.metadata.dependencies.iter_mut().zip(found) {
+        if let Some(at) = at {
+            uses[at] -= 1;
+            let mut sub = if uses[at] == 0 {
+                existing[at].take()
+            } else {
+                existing[at].clone()
             }
-            deps.push(copy);
+            .expect("a subchart is taken only at its last use");
+            if !req.alias.is_empty() {
+                sub.metadata.name = req.alias.clone();
+            }
+            deps.push(sub);
         }
         if !req.alias.is_empty() {
             req.name = req.alias.clone();

@@ -126,7 +126,7 @@ pub fn render(args: &TemplateArgs) -> anyhow::Result<String> {
         render_subchart_notes: args.render_subchart_notes,
         ..RenderOptions::default()
     };
-    let rendered = chart::render(&chart, &values, &options)?;
+    let rendered = chart::render(chart, &values, &options)?;
     let printed = rendered.helm_template_output(&PrintOptions {
         include_crds: args.include_crds,
         no_hooks: args.no_hooks,

@@ -178,7 +178,7 @@ pub async fn deploy_release(
     let (revision, is_upgrade) = next_revision(&history);
     let options = render_options(plan, revision, is_upgrade);
     let rendered =
-        chart::render(chart, &user_values, &options).map_err(|e| anyhow!(e.one_line()))?;
+        chart::render(chart.clone(), &user_values, &options).map_err(|e| anyhow!(e.one_line()))?;
     let request = DeployRequest {
         release: plan.release_name.clone(),
         namespace: plan.system_namespace.clone(),
@@ -257,7 +257,7 @@ pub fn chart_crds(chart: &Chart, values: &Value, plan: &ReleasePlan) -> Result<V
     let mut with_crds = values.clone();
     with_crds["ai-gateway-crds"] = json!({ "enabled": true });
     let rendered: Rendered = chart::render(
-        chart,
+        chart.clone(),
         &node_from_json(&with_crds),
         &render_options(plan, 1, false),
     )
@@ -266,7 +266,8 @@ pub fn chart_crds(chart: &Chart, values: &Value, plan: &ReleasePlan) -> Result<V
     for crd in &rendered.crds {
         crds.extend(parse_stream(&format!(
             "---\n# Source: {}\n{}\n",
-            crd.source, crd.content
+            crd.source,
+            crd.content()
         ))?);
     }
     crds.extend(

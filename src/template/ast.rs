@@ -4,6 +4,8 @@
 use std::fmt::{self, Display, Formatter, Write};
 use std::rc::Rc;
 
+use super::funcs::Callee;
+
 /// One named template: a file, or a `define`/`block` inside one.
 pub(super) struct Tree {
     pub name: String,
@@ -18,7 +20,7 @@ impl Tree {
     /// Go's `IsEmptyTree`: only whitespace text (Unicode spaces, as `bytes.TrimSpace`).
     pub fn is_empty(&self) -> bool {
         self.root.nodes.iter().all(|n| match n {
-            Node::Text { text, .. } => text.trim().is_empty(),
+            Node::Text { start, end } => self.text[*start..*end].trim().is_empty(),
             _ => false,
         })
     }
@@ -41,7 +43,11 @@ pub(super) struct List {
 }
 
 pub(super) enum Node {
-    Text { text: Box<str> },
+    /// `text[start..end]` of the tree's file.
+    Text {
+        start: usize,
+        end: usize,
+    },
     Action(Pipe),
     If(Branch),
     Range(Branch),
@@ -92,10 +98,11 @@ pub(super) enum Arg {
         node: Box<Arg>,
         field: Vec<Rc<str>>,
     },
-    /// A function name.
+    /// A function name, and the function it named when parsed.
     Identifier {
         pos: usize,
         name: Rc<str>,
+        callee: Callee,
     },
     Dot {
         pos: usize,
@@ -110,7 +117,7 @@ pub(super) enum Arg {
     Number(Box<Number>),
     String {
         pos: usize,
-        quoted: Box<str>,
+        quoted: Rc<str>,
         text: Rc<str>,
     },
     Pipe(Box<Pipe>),

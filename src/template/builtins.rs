@@ -32,10 +32,6 @@ pub(super) enum Builtin {
     Ne,
 }
 
-pub(super) fn is_builtin(name: &str) -> bool {
-    Builtin::lookup(name).is_some()
-}
-
 type BResult = Result<Slot, String>;
 
 impl Builtin {

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use super::ast::{Arg, Branch, Command, List, Node, Number, Pipe, TemplateCall, Tree};
 use super::builtins::{self, Builtin};
 use super::error::TemplateError;
-use super::funcs::{Call, Func, Ty};
+use super::funcs::{Call, Callee, Ty};
 use super::set::{MissingKey, TemplateSet};
 use super::value::{Complex128, MapKind, Value};
 
@@ -86,12 +86,6 @@ enum Flow {
     Continue,
 }
 
-/// What a command's head names: a Go built-in, a registered function or a method.
-enum Callee {
-    Builtin(Builtin),
-    Func(Func),
-}
-
 type R<T> = Result<T, Box<TemplateError>>;
 
 pub(crate) struct Exec<'a> {
@@ -99,7 +93,9 @@ pub(crate) struct Exec<'a> {
     tree: &'a Tree,
     out: String,
     node: At<'a>,
-    vars: Vec<(Rc<str>, Slot)>,
+    /// Variables in scope, innermost last; a template call's own start at `frame`.
+    vars: Vec<(&'a str, Slot)>,
+    frame: usize,
     depth: usize,
 }
 
@@ -118,7 +114,8 @@ impl<'a> Exec<'a> {
             tree,
             out: String::new(),
             node: At::None,
-            vars: vec![(Rc::from("$"), dot.clone())],
+            vars: vec![("$", dot.clone())],
+            frame: 0,
             depth,
         };
         exec.walk_list(&dot, &tree.root).map_err(|e| *e)?;
@@ -179,7 +176,7 @@ impl<'a> Exec<'a> {
 
     fn walk(&mut self, dot: &Slot, node: &'a Node) -> R<Flow> {
         match node {
-            Node::Text { text } => self.out.push_str(text),
+            Node::Text { start, end } => self.out.push_str(&self.tree.text[*start..*end]),
             Node::Action(pipe) => {
                 let val = self.eval_pipeline(dot, pipe)?;
                 if pipe.decl.is_empty() {
@@ -340,17 +337,24 @@ impl<'a> Exec<'a> {
             None => Slot::invalid(),
         };
         let saved_tree = std::mem::replace(&mut self.tree, callee);
-        let saved_vars = std::mem::replace(&mut self.vars, vec![(Rc::from("$"), new_dot.clone())]);
+        // The callee sees only its own `$`, pushed above the caller's variables.
+        let saved_frame = std::mem::replace(&mut self.frame, self.vars.len());
+        self.vars.push(("$", new_dot.clone()));
         self.depth += 1;
         let result = self.walk_list(&new_dot, &callee.root);
         self.depth -= 1;
         self.tree = saved_tree;
-        self.vars = saved_vars;
+        self.vars.truncate(self.frame);
+        self.frame = saved_frame;
         result.map(|_| ())
     }
 
     fn set_var(&mut self, name: &str, value: Slot) -> R<()> {
-        match self.vars.iter_mut().rev().find(|(n, _)| **n == *name) {
+        match self.vars[self.frame..]
+            .iter_mut()
+            .rev()
+            .find(|(n, _)| *n == name)
+        {
             Some(var) => {
                 var.1 = value;
                 Ok(())
@@ -360,7 +364,11 @@ impl<'a> Exec<'a> {
     }
 
     fn var_value(&self, name: &str) -> R<Slot> {
-        match self.vars.iter().rev().find(|(n, _)| **n == *name) {
+        match self.vars[self.frame..]
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == name)
+        {
             Some((_, v)) => Ok(v.clone()),
             None => Err(self.error(format!("undefined variable: {name}"))),
         }
@@ -380,7 +388,7 @@ impl<'a> Exec<'a> {
             if pipe.is_assign {
                 self.set_var(name, value.clone())?;
             } else {
-                self.vars.push((name.clone(), value.clone()));
+                self.vars.push((name, value.clone()));
             }
         }
         Ok(value)
@@ -402,8 +410,9 @@ impl<'a> Exec<'a> {
                 return self.eval_field_chain(dot, dot.clone(), first, ident, &cmd.args, fin);
             }
             Arg::Chain { .. } => return self.eval_chain(dot, first, &cmd.args, fin),
-            Arg::Identifier { name, .. } => {
-                return self.eval_function(dot, first, name, At::Command(cmd), &cmd.args, fin);
+            Arg::Identifier { name, callee, .. } => {
+                self.at(At::Arg(first));
+                return self.eval_call(dot, callee, At::Command(cmd), name, &cmd.args, fin);
             }
             Arg::Pipe(p) => {
                 self.not_a_function(&cmd.args, &fin)?;
@@ -503,9 +512,7 @@ impl<'a> Exec<'a> {
             ),
             Arg::Variable { .. } => self.eval_variable(dot, node, &[], None),
             Arg::Pipe(p) => self.eval_pipeline(dot, p),
-            Arg::Identifier { name, .. } => {
-                self.eval_function(dot, node, name, At::Arg(node), &[], None)
-            }
+            Arg::Identifier { .. } => self.eval_function(dot, node),
             Arg::Chain { .. } => self.eval_chain(dot, node, &[], None),
             Arg::Bool { val, .. } => Ok(Slot::of(Value::Bool(*val))),
             Arg::Number(n) => self.ideal_constant(node, n),
@@ -550,16 +557,17 @@ impl<'a> Exec<'a> {
             }
             return Ok(Slot::invalid());
         }
-        let typ = receiver.static_type();
         if receiver.v.is_nil() {
+            let typ = receiver.static_type();
             return Err(self.error(format!("nil pointer evaluating {typ}.{name}")));
         }
         if let Value::Object(o) = &receiver.v
             && let Some(method) = o.method(name)
         {
-            return self.eval_call(dot, Callee::Func(method), At::Arg(node), name, args, fin);
+            return self.eval_call(dot, &Callee::Func(method), At::Arg(node), name, args, fin);
         }
         let has_args = args.len() > 1 || fin.is_some();
+        let underlying;
         let target = match &receiver.v {
             Value::Object(o) => {
                 if let Some(field) = o.field(name) {
@@ -570,9 +578,10 @@ impl<'a> Exec<'a> {
                     }
                     return Ok(Slot::of(field));
                 }
-                o.underlying()
+                underlying = o.underlying();
+                underlying.as_ref()
             }
-            v => Some(v.clone()),
+            v => Some(v),
         };
         if let Some(Value::Map(m)) = target {
             if has_args {
@@ -595,46 +604,30 @@ impl<'a> Exec<'a> {
                 },
             };
         }
+        let typ = receiver.static_type();
         Err(self.error(format!("can't evaluate field {name} in type {typ}")))
     }
 
-    fn eval_function(
-        &mut self,
-        dot: &Slot,
-        ident: &'a Arg,
-        name: &str,
-        node: At<'a>,
-        args: &'a [Arg],
-        fin: Option<Slot>,
-    ) -> R<Slot> {
+    /// An operand naming a function: a call with no arguments.
+    fn eval_function(&mut self, dot: &Slot, ident: &'a Arg) -> R<Slot> {
         self.at(At::Arg(ident));
-        let callee = if let Some(f) = self.set.funcs.get(name) {
-            Callee::Func(f.clone())
-        } else if let Some(b) = Builtin::lookup(name) {
-            Callee::Builtin(b)
-        } else {
-            return Err(self.error(format!(
-                "{} is not a defined function",
-                super::gofmt::quote(name)
-            )));
+        let Arg::Identifier { name, callee, .. } = ident else {
+            return Ok(Slot::invalid());
         };
-        self.eval_call(dot, callee, node, name, args, fin)
+        self.eval_call(dot, callee, At::Arg(ident), name, &[], None)
     }
 
     fn eval_call(
         &mut self,
         dot: &Slot,
-        callee: Callee,
+        callee: &Callee,
         node: At<'a>,
         name: &str,
         args: &'a [Arg],
         fin: Option<Slot>,
     ) -> R<Slot> {
         let args = if args.is_empty() { args } else { &args[1..] };
-        let (params, variadic): (&[Ty], Option<Ty>) = match &callee {
-            Callee::Builtin(b) => b.signature(),
-            Callee::Func(f) => (&f.params, f.variadic),
-        };
+        let (params, variadic) = callee.signature();
         let num_in = args.len() + usize::from(fin.is_some());
         let mut num_fixed = args.len();
         if variadic.is_some() {
@@ -654,7 +647,7 @@ impl<'a> Exec<'a> {
         }
 
         if let Callee::Builtin(b @ (Builtin::And | Builtin::Or)) = callee {
-            return self.eval_and_or(dot, b == Builtin::Or, args, fin);
+            return self.eval_and_or(dot, *b == Builtin::Or, args, fin);
         }
 
         let mut argv: Vec<Slot> = Vec::with_capacity(num_in);
@@ -733,9 +726,7 @@ impl<'a> Exec<'a> {
             }
             Arg::Variable { .. } => self.eval_variable(dot, n, &[], None)?,
             Arg::Pipe(p) => self.eval_pipeline(dot, p)?,
-            Arg::Identifier { name, .. } => {
-                self.eval_function(dot, n, name, At::Arg(n), &[], None)?
-            }
+            Arg::Identifier { .. } => self.eval_function(dot, n)?,
             Arg::Chain { .. } => self.eval_chain(dot, n, &[], None)?,
             Arg::Bool { val, .. } => {
                 return match ty {

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use super::builtins::Builtin;
 use super::error::TemplateError;
 use super::exec::Exec;
 use super::set::TemplateSet;
@@ -101,6 +102,24 @@ impl Func {
     }
 }
 
+/// What a function name resolves to: a Go built-in, or a registered function
+/// (or an object's method).
+#[derive(Clone)]
+pub(super) enum Callee {
+    Builtin(Builtin),
+    Func(Func),
+}
+
+impl Callee {
+    /// Go's parameter list: fixed parameters and the variadic element type.
+    pub fn signature(&self) -> (&[Ty], Option<Ty>) {
+        match self {
+            Callee::Builtin(b) => b.signature(),
+            Callee::Func(f) => (&f.params, f.variadic),
+        }
+    }
+}
+
 /// Functions available to templates, on top of Go's built-ins (which they override).
 #[derive(Clone, Default)]
 pub struct Funcs {
@@ -126,6 +145,14 @@ impl Funcs {
 
     pub fn contains(&self, name: &str) -> bool {
         self.map.contains_key(name)
+    }
+
+    /// What a template's function name calls, resolved once when parsing.
+    pub(super) fn resolve(&self, name: &str) -> Option<Callee> {
+        match self.map.get(name) {
+            Some(f) => Some(Callee::Func(f.clone())),
+            None => Builtin::lookup(name).map(Callee::Builtin),
+        }
     }
 }
 

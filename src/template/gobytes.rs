@@ -51,9 +51,10 @@ pub fn is_raw_byte(c: char) -> bool {
 
 /// Whether `text` holds escaped raw bytes (their UTF-8 starts F4 8F BE/BF).
 pub fn has_raw_bytes(text: &str) -> bool {
-    text.as_bytes()
-        .windows(3)
-        .any(|w| w[0] == 0xF4 && w[1] == 0x8F && (w[2] == 0xBE || w[2] == 0xBF))
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(0xF4, bytes).any(|at| {
+        bytes.get(at + 1) == Some(&0x8F) && matches!(bytes.get(at + 2), Some(0xBE | 0xBF))
+    })
 }
 
 /// Go's `[]byte(s)`: the bytes the string stands for.

@@ -3,7 +3,9 @@
 //! Errors are tokens too, and the parser reports the line of the last token it
 //! pulled, so the lexer emits exactly the token sequence Go's lexer emits.
 
-use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
 
 use super::gofmt::{in_table, is_print};
 use super::unicode_tables;
@@ -47,27 +49,29 @@ pub(super) enum ItemType {
     With,
 }
 
-#[derive(Clone, Debug)]
+/// A token: its text in the input, or nothing for an error (whose message
+/// the lexer keeps, see [`Lexer::error_message`]).
+#[derive(Clone, Copy, Debug)]
 pub(super) struct Item<'s> {
     pub typ: ItemType,
     pub pos: usize,
-    pub val: Cow<'s, str>,
+    pub val: &'s str,
     pub line: usize,
 }
 
 impl Item<'_> {
-    /// How Go's parser names a token in "unexpected …" errors.
+    /// How Go's parser names a token in "unexpected …" errors (errors print
+    /// their message instead).
     pub fn describe(&self) -> String {
         match self.typ {
             ItemType::Eof => "EOF".into(),
-            ItemType::Error => self.val.to_string(),
             t if t > ItemType::Keyword => format!("<{}>", self.val),
             _ if self.val.len() > 10 => {
                 // Go's `%.10q`: quote the first ten runes.
                 let head: String = self.val.chars().take(10).collect();
                 format!("{}...", super::gofmt::quote(&head))
             }
-            _ => super::gofmt::quote(&self.val),
+            _ => super::gofmt::quote(self.val),
         }
     }
 }
@@ -78,6 +82,11 @@ const LEFT_COMMENT: &str = "/*";
 const RIGHT_COMMENT: &str = "*/";
 /// A trim marker is `-` plus one space character.
 const TRIM_MARKER_LEN: usize = 2;
+
+// Built once: text between actions is long, and std's `find` is slow on it.
+static LEFT_DELIM_FINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(LEFT_DELIM));
+static RIGHT_COMMENT_FINDER: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new(RIGHT_COMMENT));
 
 #[derive(Clone, Copy)]
 enum State {
@@ -105,6 +114,8 @@ pub(super) struct Lexer<'s> {
     line: usize,
     start_line: usize,
     inside_action: bool,
+    /// The message of the error token, which ends the scan.
+    error: String,
     /// `break`/`continue` are keywords unless a function by that name exists.
     pub break_ok: bool,
     pub continue_ok: bool,
@@ -127,9 +138,15 @@ impl<'s> Lexer<'s> {
             line: 1,
             start_line: 1,
             inside_action: false,
+            error: String::new(),
             break_ok: true,
             continue_ok: true,
         }
+    }
+
+    /// The message of the error token, once one was emitted.
+    pub fn error_message(&self) -> &str {
+        &self.error
     }
 
     pub fn next_item(&mut self) -> Item<'s> {
@@ -169,7 +186,7 @@ impl<'s> Lexer<'s> {
     }
 
     fn next(&mut self) -> Option<char> {
-        let Some(c) = self.rest().chars().next() else {
+        let Some(c) = self.peek() else {
             self.at_eof = true;
             return None;
         };
@@ -180,14 +197,22 @@ impl<'s> Lexer<'s> {
         Some(c)
     }
 
-    fn peek(&mut self) -> Option<char> {
-        self.rest().chars().next()
+    fn peek(&self) -> Option<char> {
+        match self.input.as_bytes().get(self.pos) {
+            Some(&b) if b.is_ascii() => Some(b as char),
+            Some(_) => self.rest().chars().next(),
+            None => None,
+        }
     }
 
     fn backup(&mut self) {
         if !self.at_eof && self.pos > 0 {
-            let Some(c) = self.input[..self.pos].chars().next_back() else {
-                return;
+            let c = match self.input.as_bytes()[self.pos - 1] {
+                b if b.is_ascii() => b as char,
+                _ => match self.input[..self.pos].chars().next_back() {
+                    Some(c) => c,
+                    None => return,
+                },
             };
             self.pos -= c.len_utf8();
             if c == '\n' {
@@ -196,11 +221,16 @@ impl<'s> Lexer<'s> {
         }
     }
 
+    /// Newlines in `input[from..to]`, for the line count of skipped text.
+    fn newlines(&self, from: usize, to: usize) -> usize {
+        memchr::memchr_iter(b'\n', &self.input.as_bytes()[from..to]).count()
+    }
+
     fn this_item(&mut self, typ: ItemType) -> Item<'s> {
         let item = Item {
             typ,
             pos: self.start,
-            val: Cow::Borrowed(&self.input[self.start..self.pos]),
+            val: &self.input[self.start..self.pos],
             line: self.start_line,
         };
         self.start = self.pos;
@@ -213,7 +243,7 @@ impl<'s> Lexer<'s> {
     }
 
     fn ignore(&mut self) {
-        self.line += self.input[self.start..self.pos].matches('\n').count();
+        self.line += self.newlines(self.start, self.pos);
         self.start = self.pos;
         self.start_line = self.line;
     }
@@ -238,9 +268,10 @@ impl<'s> Lexer<'s> {
         let item = Item {
             typ: ItemType::Error,
             pos: self.start,
-            val: Cow::Owned(msg),
+            val: "",
             line: self.start_line,
         };
+        self.error = msg;
         self.start = 0;
         self.pos = 0;
         self.input = &self.input[..0];
@@ -248,7 +279,7 @@ impl<'s> Lexer<'s> {
     }
 
     fn lex_text(&mut self) -> Step<'s> {
-        if let Some(x) = self.rest().find(LEFT_DELIM) {
+        if let Some(x) = LEFT_DELIM_FINDER.find(self.rest().as_bytes()) {
             if x > 0 {
                 self.pos += x;
                 let delim_end = self.pos + LEFT_DELIM.len();
@@ -258,7 +289,7 @@ impl<'s> Lexer<'s> {
                     0
                 };
                 self.pos -= trim;
-                self.line += self.input[self.start..self.pos].matches('\n').count();
+                self.line += self.newlines(self.start, self.pos);
                 let item = self.this_item(ItemType::Text);
                 self.pos += trim;
                 self.ignore();
@@ -270,7 +301,7 @@ impl<'s> Lexer<'s> {
         }
         self.pos = self.input.len();
         if self.pos > self.start {
-            self.line += self.input[self.start..self.pos].matches('\n').count();
+            self.line += self.newlines(self.start, self.pos);
             return self.emit(ItemType::Text);
         }
         self.emit(ItemType::Eof)
@@ -303,7 +334,7 @@ impl<'s> Lexer<'s> {
 
     fn lex_comment(&mut self) -> Step<'s> {
         self.pos += LEFT_COMMENT.len();
-        let Some(x) = self.rest().find(RIGHT_COMMENT) else {
+        let Some(x) = RIGHT_COMMENT_FINDER.find(self.rest().as_bytes()) else {
             return self.error("unclosed comment".into());
         };
         self.pos += x + RIGHT_COMMENT.len();
@@ -311,7 +342,7 @@ impl<'s> Lexer<'s> {
         if !delim {
             return self.error("comment ends before closing delimiter".into());
         }
-        self.line += self.input[self.start..self.pos].matches('\n').count();
+        self.line += self.newlines(self.start, self.pos);
         // Comments are dropped (Go emits them only in ParseComments mode).
         self.start = self.pos;
         self.start_line = self.line;
@@ -417,24 +448,36 @@ impl<'s> Lexer<'s> {
     }
 
     fn lex_identifier(&mut self) -> Step<'s> {
+        let r = self.skip_alphanumeric();
+        let word = &self.input[self.start..self.pos];
+        if !self.at_terminator() {
+            return self.error(format!("bad character {}", sharp_u_opt(r)));
+        }
+        let typ = match keyword(word) {
+            Some(ItemType::Break) if !self.break_ok => ItemType::Identifier,
+            Some(ItemType::Continue) if !self.continue_ok => ItemType::Identifier,
+            Some(k) => k,
+            None if word.starts_with('.') => ItemType::Field,
+            None if word == "true" || word == "false" => ItemType::Bool,
+            None => ItemType::Identifier,
+        };
+        self.emit(typ)
+    }
+
+    /// Go's loop of `next` over letters, digits and `_`, then `backup`: skips
+    /// them and returns the rune after (`None` at the end of the input).
+    fn skip_alphanumeric(&mut self) -> Option<char> {
         loop {
-            match self.next() {
-                Some(r) if is_alphanumeric(r) => {}
-                r => {
-                    self.backup();
-                    let word = &self.input[self.start..self.pos];
-                    if !self.at_terminator() {
-                        return self.error(format!("bad character {}", sharp_u_opt(r)));
-                    }
-                    let typ = match keyword(word) {
-                        Some(ItemType::Break) if !self.break_ok => ItemType::Identifier,
-                        Some(ItemType::Continue) if !self.continue_ok => ItemType::Identifier,
-                        Some(k) => k,
-                        None if word.starts_with('.') => ItemType::Field,
-                        None if word == "true" || word == "false" => ItemType::Bool,
-                        None => ItemType::Identifier,
-                    };
-                    return self.emit(typ);
+            match self.input.as_bytes().get(self.pos) {
+                Some(&b) if b.is_ascii_alphanumeric() || b == b'_' => self.pos += 1,
+                Some(&b) if b.is_ascii() => return Some(b as char),
+                Some(_) => match self.peek() {
+                    Some(r) if is_alphanumeric(r) => self.pos += r.len_utf8(),
+                    r => return r,
+                },
+                None => {
+                    self.at_eof = true;
+                    return None;
                 }
             }
         }
@@ -455,14 +498,7 @@ impl<'s> Lexer<'s> {
                 ItemType::Dot
             });
         }
-        let mut r;
-        loop {
-            r = self.next();
-            if !r.is_some_and(is_alphanumeric) {
-                self.backup();
-                break;
-            }
-        }
+        let r = self.skip_alphanumeric();
         if !self.at_terminator() {
             return self.error(format!("bad character {}", sharp_u_opt(r)));
         }
@@ -544,27 +580,27 @@ impl<'s> Lexer<'s> {
 
     fn lex_quote(&mut self) -> Step<'s> {
         loop {
-            match self.next() {
-                Some('\\') => {
-                    if matches!(self.next(), None | Some('\n')) {
-                        return self.error("unterminated quoted string".into());
-                    }
-                }
-                None | Some('\n') => return self.error("unterminated quoted string".into()),
-                Some('"') => return self.emit(ItemType::String),
-                Some(_) => {}
+            // Only a backslash, a newline or the closing quote matter.
+            let rest = self.rest().as_bytes();
+            let Some(i) = memchr::memchr3(b'\\', b'\n', b'"', rest) else {
+                return self.error("unterminated quoted string".into());
+            };
+            self.pos += i + 1;
+            match rest[i] {
+                b'"' => return self.emit(ItemType::String),
+                b'\\' if !matches!(self.next(), None | Some('\n')) => {}
+                _ => return self.error("unterminated quoted string".into()),
             }
         }
     }
 
     fn lex_raw_quote(&mut self) -> Step<'s> {
-        loop {
-            match self.next() {
-                None => return self.error("unterminated raw quoted string".into()),
-                Some('`') => return self.emit(ItemType::RawString),
-                Some(_) => {}
-            }
-        }
+        let Some(i) = memchr::memchr(b'`', self.rest().as_bytes()) else {
+            return self.error("unterminated raw quoted string".into());
+        };
+        self.line += self.newlines(self.pos, self.pos + i);
+        self.pos += i + 1;
+        self.emit(ItemType::RawString)
     }
 }
 
@@ -640,7 +676,12 @@ mod tests {
         loop {
             let i = l.next_item();
             let done = matches!(i.typ, ItemType::Eof | ItemType::Error);
-            out.push((i.typ, i.val.to_string()));
+            let val = if i.typ == ItemType::Error {
+                l.error_message()
+            } else {
+                i.val
+            };
+            out.push((i.typ, val.to_string()));
             if done {
                 return out;
             }
@@ -669,6 +710,19 @@ mod tests {
         ];
         let want: Vec<_> = want.into_iter().map(|(t, v)| (t, v.to_string())).collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn strings_keep_escapes_and_line_counts() {
+        let mut l = Lexer::new("{{ `a\nb` \"c\\\"d\" }}\n{{ e }}");
+        let items: Vec<_> = std::iter::from_fn(|| {
+            let i = l.next_item();
+            (i.typ != ItemType::Eof).then_some((i.typ, i.val, i.line))
+        })
+        .collect();
+        assert!(items.contains(&(ItemType::RawString, "`a\nb`", 1)));
+        assert!(items.contains(&(ItemType::String, "\"c\\\"d\"", 2)));
+        assert!(items.contains(&(ItemType::Identifier, "e", 3)));
     }
 
     #[test]

@@ -2,32 +2,38 @@
 //! three-token lookahead: error lines come from the last token pulled, so the
 //! same lookahead gives the same line numbers as Go.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::ast::{Arg, Branch, Command, List, Node, Number, Pipe, TemplateCall, Tree};
 use super::error::TemplateError;
+use super::funcs::Funcs;
+use super::intern::Interner;
 use super::lex::{Item, ItemType, Lexer};
 
 /// Parenthesised pipelines nest at most this deep (Go's limit).
 const MAX_STACK_DEPTH: usize = 10_000;
 
 /// Parses `text` as template `name`, returning it and every template it defines,
-/// or Go's error. `has_func` says which function names exist.
+/// or Go's error. Function names resolve against `funcs` and Go's built-ins;
+/// names and strings are shared through `names`.
 pub(super) fn parse(
     name: &str,
     text: &str,
-    has_func: &dyn Fn(&str) -> bool,
+    funcs: &Funcs,
+    names: &mut Interner,
 ) -> Result<HashMap<String, Tree>, TemplateError> {
     let shared: Rc<str> = Rc::from(text);
     let parse_name: Rc<str> = Rc::from(name);
     let mut lex = Lexer::new(text);
-    lex.break_ok = !has_func("break");
-    lex.continue_ok = !has_func("continue");
+    lex.break_ok = funcs.resolve("break").is_none();
+    lex.continue_ok = funcs.resolve("continue").is_none();
     let mut p = Parser {
         lex,
         st: TreeState::new(),
-        has_func,
+        funcs,
+        names,
         tree_set: HashMap::new(),
         text: shared,
         parse_name,
@@ -68,11 +74,11 @@ impl<'s> TreeState<'s> {
         let blank = Item {
             typ: ItemType::Eof,
             pos: 0,
-            val: "".into(),
+            val: "",
             line: 0,
         };
         TreeState {
-            token: [blank.clone(), blank.clone(), blank],
+            token: [blank; 3],
             peek_count: 0,
             vars: vec![Rc::from("$")],
             action_line: 0,
@@ -85,7 +91,8 @@ impl<'s> TreeState<'s> {
 struct Parser<'s, 'f> {
     lex: Lexer<'s>,
     st: TreeState<'s>,
-    has_func: &'f dyn Fn(&str) -> bool,
+    funcs: &'f Funcs,
+    names: &'f mut Interner,
     tree_set: HashMap<String, Tree>,
     text: Rc<str>,
     parse_name: Rc<str>,
@@ -108,7 +115,7 @@ impl<'s> Parser<'s, '_> {
         } else {
             self.st.token[0] = self.lex.next_item();
         }
-        self.st.token[self.st.peek_count].clone()
+        self.st.token[self.st.peek_count]
     }
 
     fn backup(&mut self) {
@@ -128,11 +135,11 @@ impl<'s> Parser<'s, '_> {
 
     fn peek(&mut self) -> Item<'s> {
         if self.st.peek_count > 0 {
-            return self.st.token[self.st.peek_count - 1].clone();
+            return self.st.token[self.st.peek_count - 1];
         }
         self.st.peek_count = 1;
         self.st.token[0] = self.lex.next_item();
-        self.st.token[0].clone()
+        self.st.token[0]
     }
 
     fn next_non_space(&mut self) -> Item<'s> {
@@ -160,17 +167,18 @@ impl<'s> Parser<'s, '_> {
 
     fn unexpected(&self, token: &Item<'_>, context: &str) -> TemplateError {
         if token.typ == ItemType::Error {
+            let message = self.lex.error_message();
             let mut extra = String::new();
             if self.st.action_line != 0 && self.st.action_line != token.line {
                 extra = format!(
                     " in action started at {}:{}",
                     self.parse_name, self.st.action_line
                 );
-                if token.val.ends_with(" action") {
+                if message.ends_with(" action") {
                     extra = extra[" in action".len()..].to_string();
                 }
             }
-            return self.errorf(format!("{}{}", token.describe(), extra));
+            return self.errorf(format!("{message}{extra}"));
         }
         self.errorf(format!("unexpected {} in {}", token.describe(), context))
     }
@@ -232,7 +240,7 @@ impl<'s> Parser<'s, '_> {
         if name.typ != ItemType::String && name.typ != ItemType::RawString {
             return Err(self.unexpected(&name, context));
         }
-        let name = self.unquote(&name.val)?;
+        let name = self.unquote(name.val)?.into_owned();
         self.expect(ItemType::RightDelim, context)?;
         let (root, end) = self.item_list()?;
         if !matches!(end, Parsed::End) {
@@ -257,7 +265,8 @@ impl<'s> Parser<'s, '_> {
         let token = self.next_non_space();
         match token.typ {
             ItemType::Text => Ok(Parsed::Node(Node::Text {
-                text: token.val.as_ref().into(),
+                start: token.pos,
+                end: token.pos + token.val.len(),
             })),
             ItemType::LeftDelim => {
                 self.st.action_line = token.line;
@@ -334,13 +343,13 @@ impl<'s> Parser<'s, '_> {
                 ItemType::Assign | ItemType::Declare => {
                     pipe.is_assign = next.typ == ItemType::Assign;
                     self.next_non_space();
-                    let name: Rc<str> = Rc::from(v.val.as_ref());
+                    let name = self.names.intern(v.val);
                     pipe.decl.push(name.clone());
                     self.st.vars.push(name);
                 }
                 ItemType::Char if next.val == "," => {
                     self.next_non_space();
-                    let name: Rc<str> = Rc::from(v.val.as_ref());
+                    let name = self.names.intern(v.val);
                     pipe.decl.push(name.clone());
                     self.st.vars.push(name);
                     if context == "range" && pipe.decl.len() < 2 {
@@ -501,12 +510,12 @@ impl<'s> Parser<'s, '_> {
 
     fn template_name(&mut self, token: &Item<'s>, context: &str) -> PResult<String> {
         match token.typ {
-            ItemType::String | ItemType::RawString => self.unquote(&token.val),
+            ItemType::String | ItemType::RawString => Ok(self.unquote(token.val)?.into_owned()),
             _ => Err(self.unexpected(token, context)),
         }
     }
 
-    fn unquote(&self, quoted: &str) -> PResult<String> {
+    fn unquote<'q>(&self, quoted: &'q str) -> PResult<Cow<'q, str>> {
         unquote(quoted).ok_or_else(|| self.errorf("invalid syntax"))
     }
 
@@ -536,27 +545,28 @@ impl<'s> Parser<'s, '_> {
     }
 
     fn operand(&mut self) -> PResult<Option<Arg>> {
-        let Some(node) = self.term()? else {
+        let Some(mut node) = self.term()? else {
             return Ok(None);
         };
         if self.peek().typ != ItemType::Field {
             return Ok(Some(node));
         }
         let pos = self.peek().pos;
+        // Fields after a field or variable extend it; after anything else they chain.
         let mut field: Vec<Rc<str>> = vec![];
+        let fields = match &mut node {
+            Arg::Field { pos: at, ident } | Arg::Variable { pos: at, ident } => {
+                *at = pos;
+                ident
+            }
+            _ => &mut field,
+        };
         while self.peek().typ == ItemType::Field {
             let t = self.next();
-            field.push(Rc::from(&t.val[1..]));
+            fields.push(self.names.intern(&t.val[1..]));
         }
         Ok(Some(match node {
-            Arg::Field { ident, .. } => Arg::Field {
-                pos,
-                ident: ident.into_iter().chain(field).collect(),
-            },
-            Arg::Variable { ident, .. } => Arg::Variable {
-                pos,
-                ident: ident.into_iter().chain(field).collect(),
-            },
+            Arg::Field { .. } | Arg::Variable { .. } => node,
             Arg::Bool { .. }
             | Arg::String { .. }
             | Arg::Number(_)
@@ -580,30 +590,31 @@ impl<'s> Parser<'s, '_> {
         let pos = token.pos;
         Ok(Some(match token.typ {
             ItemType::Identifier => {
-                if !(self.has_func)(&token.val) {
+                let Some(callee) = self.funcs.resolve(token.val) else {
                     return Err(self.errorf(format!(
                         "function {} not defined",
-                        super::gofmt::quote(&token.val)
+                        super::gofmt::quote(token.val)
                     )));
-                }
+                };
                 Arg::Identifier {
                     pos,
-                    name: Rc::from(token.val.as_ref()),
+                    name: self.names.intern(token.val),
+                    callee,
                 }
             }
             ItemType::Dot => Arg::Dot { pos },
             ItemType::Nil => Arg::Nil { pos },
-            ItemType::Variable => self.use_var(pos, &token.val)?,
+            ItemType::Variable => self.use_var(pos, token.val)?,
             ItemType::Field => Arg::Field {
                 pos,
-                ident: vec![Rc::from(&token.val[1..])],
+                ident: vec![self.names.intern(&token.val[1..])],
             },
             ItemType::Bool => Arg::Bool {
                 pos,
                 val: token.val == "true",
             },
             ItemType::CharConstant | ItemType::Complex | ItemType::Number => {
-                let n = new_number(pos, &token.val, token.typ).map_err(|m| self.errorf(m))?;
+                let n = new_number(pos, token.val, token.typ).map_err(|m| self.errorf(m))?;
                 Arg::Number(Box::new(n))
             }
             ItemType::LeftParen => {
@@ -616,11 +627,11 @@ impl<'s> Parser<'s, '_> {
                 Arg::Pipe(Box::new(pipe?))
             }
             ItemType::String | ItemType::RawString => {
-                let text = self.unquote(&token.val)?;
+                let text = self.unquote(token.val)?;
                 Arg::String {
                     pos,
-                    quoted: token.val.as_ref().into(),
-                    text: Rc::from(text),
+                    quoted: self.names.intern(token.val),
+                    text: self.names.intern(&text),
                 }
             }
             _ => {
@@ -630,8 +641,8 @@ impl<'s> Parser<'s, '_> {
         }))
     }
 
-    fn use_var(&self, pos: usize, name: &str) -> PResult<Arg> {
-        let ident: Vec<Rc<str>> = name.split('.').map(Rc::from).collect();
+    fn use_var(&mut self, pos: usize, name: &str) -> PResult<Arg> {
+        let ident: Vec<Rc<str>> = name.split('.').map(|s| self.names.intern(s)).collect();
         if self.st.vars.iter().any(|v| **v == *ident[0]) {
             return Ok(Arg::Variable { pos, ident });
         }
@@ -644,7 +655,7 @@ impl<'s> Parser<'s, '_> {
 
 /// Go's `strconv.Unquote` for the three quote styles. `None` is "invalid syntax".
 /// Escapes that make invalid UTF-8 (`"\xff"`) become U+FFFD.
-pub(super) fn unquote(s: &str) -> Option<String> {
+pub(super) fn unquote(s: &str) -> Option<Cow<'_, str>> {
     let quote = s.chars().next()?;
     if s.len() < 2 || !s.ends_with(quote) {
         return None;
@@ -652,10 +663,15 @@ pub(super) fn unquote(s: &str) -> Option<String> {
     let body = &s[1..s.len() - 1];
     match quote {
         // Raw strings drop carriage returns.
-        '`' => (!body.contains('`')).then(|| body.replace('\r', "")),
+        '`' if body.contains('`') => None,
+        '`' if body.contains('\r') => Some(Cow::Owned(body.replace('\r', ""))),
+        '`' => Some(Cow::Borrowed(body)),
         '"' => {
             if body.contains('\n') {
                 return None;
+            }
+            if !body.contains(['\\', '"']) {
+                return Some(Cow::Borrowed(body));
             }
             let mut out: Vec<u8> = Vec::with_capacity(body.len());
             let mut rest = body;
@@ -664,14 +680,14 @@ pub(super) fn unquote(s: &str) -> Option<String> {
                 push_unquoted(&mut out, value, multibyte);
                 rest = tail;
             }
-            Some(String::from_utf8_lossy(&out).into_owned())
+            Some(Cow::Owned(String::from_utf8_lossy(&out).into_owned()))
         }
         '\'' => {
             let (value, _, tail) = unquote_char(body, '\'')?;
             if !tail.is_empty() {
                 return None;
             }
-            char::from_u32(value).map(String::from)
+            char::from_u32(value).map(|c| Cow::Owned(String::from(c)))
         }
         _ => None,
     }
@@ -984,12 +1000,18 @@ fn parse_hex_float(s: &str) -> Option<f64> {
 mod tests {
     use super::*;
 
-    fn funcs(name: &str) -> bool {
-        matches!(name, "printf" | "f" | "len")
+    /// Go's built-ins plus `f`.
+    fn funcs() -> Funcs {
+        let mut funcs = Funcs::new();
+        funcs.insert(
+            "f",
+            crate::template::Func::new(&[], |_, _| Ok(Default::default())),
+        );
+        funcs
     }
 
     fn err(src: &str) -> String {
-        match parse("t", src, &funcs) {
+        match parse("t", src, &funcs(), &mut Interner::default()) {
             Ok(_) => "no error".into(),
             Err(e) => e.to_string(),
         }
@@ -1055,7 +1077,8 @@ mod tests {
         let set = parse(
             "file",
             "a{{ define \"x\" }}X{{ end }}{{ block \"y\" . }}Y{{ end }}",
-            &funcs,
+            &funcs(),
+            &mut Interner::default(),
         )
         .unwrap_or_default();
         let mut names: Vec<_> = set.keys().cloned().collect();

@@ -1,14 +1,15 @@
 //! A set of named templates sharing functions, like a Go `*template.Template`
 //! and everything associated with it.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::ast::Tree;
-use super::builtins;
 use super::error::TemplateError;
 use super::exec::Exec;
 use super::funcs::Funcs;
+use super::intern::Interner;
 use super::parse;
 use super::value::Value;
 
@@ -38,6 +39,8 @@ pub struct TemplateSet {
     shared: Rc<HashMap<String, Rc<Tree>>>,
     own: HashMap<String, Rc<Tree>>,
     pub(super) funcs: Rc<Funcs>,
+    /// Names and strings of every template parsed into the set or its clones.
+    names: Rc<RefCell<Interner>>,
     pub(super) missing_key: MissingKey,
     pub(super) max_depth: usize,
 }
@@ -50,6 +53,7 @@ impl TemplateSet {
             shared: Rc::default(),
             own: HashMap::new(),
             funcs: Rc::new(funcs),
+            names: Rc::default(),
             missing_key: MissingKey::default(),
             max_depth: MAX_EXEC_DEPTH,
         }
@@ -69,9 +73,7 @@ impl TemplateSet {
     /// join the set: a non-empty definition replaces an earlier one, an empty one
     /// never does.
     pub fn parse(&mut self, name: &str, text: &str) -> Result<(), TemplateError> {
-        let funcs = self.funcs.clone();
-        let has_func = |f: &str| funcs.contains(f) || builtins::is_builtin(f);
-        let trees = parse::parse(name, text, &has_func)?;
+        let trees = parse::parse(name, text, &self.funcs, &mut self.names.borrow_mut())?;
         for (tree_name, tree) in trees {
             let keep_old = self.has_template(&tree_name) && tree.is_empty();
             if keep_old {

@@ -52,6 +52,8 @@ pub(crate) enum Layout {
 ///
 /// Non-finite values print as Go does: `+Inf`, `-Inf`, `NaN`.
 pub(crate) fn format_float(value: f64, layout: Layout, single: bool) -> String {
+    // Go formats float32(value): out of range is infinite, tiny is zero.
+    let value = if single { value as f32 as f64 } else { value };
     if value.is_nan() {
         return "NaN".into();
     }

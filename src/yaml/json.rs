@@ -594,7 +594,7 @@ impl Reader<'_> {
         }
         Ok(match self.numbers {
             Numbers::Float64 => Node::Float(value),
-            Numbers::Int64 => match text.parse::<i64>() {
+            Numbers::Int64 | Numbers::Yaml => match text.parse::<i64>() {
                 Ok(i) => Node::Int(i),
                 Err(_) => Node::Float(value),
             },

@@ -2,23 +2,25 @@
 //!
 //! The steps mirror Go's:
 //! 1. yaml.v2 parses the *first* document of the stream into a node graph
-//!    (later documents are not even parsed), expanding aliases and merge
-//!    keys, resolving plain scalars with YAML 1.1 rules;
-//! 2. sigs.k8s.io/yaml turns every map key into a string (`1` → `"1"`,
-//!    `yes` → `"true"`, `1.5` → `"1.5"` via float32 text) and fails on `null`
-//!    or huge integer keys;
+//!    (later documents are scanned only as far as libyaml looks ahead),
+//!    registering anchors as it goes;
+//! 2. it decodes the graph, expanding aliases and merge keys and resolving
+//!    plain scalars with YAML 1.1 rules; sigs.k8s.io/yaml turns every map
+//!    key into a string (`1` → `"1"`, `yes` → `"true"`, `1.5` → `"1.5"` via
+//!    float32 text) and fails on `null` or huge integer keys;
 //! 3. encoding/json writes the result (NaN and ±Inf fail here) and reads it
 //!    back, which is where numbers get their final type (see [`Numbers`]).
 //!
-//! Tokenising is done by `saphyr-parser`; its error messages mostly share
-//! libyaml's wording, and are mapped to yaml.v2's `yaml: line N: …` form.
+//! Tokens and events come from [`super::parse`], libyaml's algorithm with
+//! yaml.v2's error messages.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-
-use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 
 use super::emit::with_big_stack;
 use super::gonum::{Layout, format_float, json_float};
+use super::goval::{self, GoValues};
+use super::parse::{Event, Parser};
 use super::resolve::{Resolved, resolve_plain};
 use super::{Error, MAX_DEPTH, Node, Numbers};
 
@@ -36,44 +38,73 @@ const DECODE_DEPTH: usize = MAX_DEPTH;
 /// Errors carry Go's full text, e.g.
 /// `error converting YAML to JSON: yaml: line 1: did not find expected key`.
 pub fn load(text: &str, numbers: Numbers) -> Result<Node, Error> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    // libyaml reads U+0085 (NEL) as a line break, exactly like `\n`; saphyr,
-    // following YAML 1.2, does not. (One character for one, so character
-    // positions stay the same.)
-    let with_breaks;
-    let text = if text.contains('\u{85}') {
-        with_breaks = text.replace('\u{85}', "\n");
-        with_breaks.as_str()
-    } else {
-        text
-    };
-    let (graph, source) = parse_first_document(text).map_err(wrap)?;
-    let text = source.as_str();
+    let graph = parse_first_document(text).map_err(wrap)?;
+    decode(&graph, numbers, None)
+}
+
+/// [`load`], keeping only the top-level keys of a mapping that `wanted`
+/// accepts: it fails exactly when `load` fails, but builds only what it
+/// keeps (Helm reads a rendered manifest whole to find its kind and name).
+pub fn load_top_level(
+    text: &str,
+    numbers: Numbers,
+    wanted: &(dyn Fn(&str) -> bool + Sync),
+) -> Result<Node, Error> {
+    let graph = parse_first_document(text).map_err(wrap)?;
     let Some(root) = graph.root else {
         return Ok(Node::Null);
     };
-    // Aliases can nest expansions deeper than the text; decode such
-    // documents (and deep ones) on a thread with room for the recursion.
-    let deep = graph.deepest > 200 || graph.has_aliases;
-    let node = with_big_stack(deep, || {
-        let mut decoder = Decoder {
-            graph: &graph,
-            text,
-            numbers,
-            expanding: Vec::new(),
-            decode_count: 0,
-            alias_count: 0,
-            alias_depth: 0,
-            depth: 0,
-            key_error: None,
-        };
-        let node = decoder.node(root).map_err(wrap)?;
-        match decoder.key_error {
-            Some(message) => Err(wrap(message)),
-            None => Ok(node),
-        }
+    let decodes = with_big_stack(needs_big_stack(&graph), || {
+        let mut check = Decoder::new(&graph, Check);
+        let decoded = check.node(root).is_ok();
+        Ok(decoded && !check.bad_key && !check.non_finite)
     })?;
-    if let Some(bad) = first_non_finite(&node) {
+    if !decodes {
+        // The whole decode words the error (or finds none: a NaN key is
+        // a string by then).
+        return decode(&graph, numbers, None).map(|node| match node {
+            Node::Map(entries) => {
+                Node::Map(entries.into_iter().filter(|(k, _)| wanted(k)).collect())
+            }
+            other => other,
+        });
+    }
+    decode(&graph, numbers, Some(wanted))
+}
+
+/// Aliases can nest expansions deeper than the text; such documents (and
+/// deep ones) are decoded on a thread with room for the recursion.
+fn needs_big_stack(graph: &Graph) -> bool {
+    graph.deepest > 200 || graph.has_aliases
+}
+
+/// Decodes the graph into a [`Node`]; with `wanted`, only those top-level
+/// keys of a mapping (the document was checked whole before).
+fn decode(graph: &Graph, numbers: Numbers, wanted: Wanted) -> Result<Node, Error> {
+    let Some(root) = graph.root else {
+        return Ok(Node::Null);
+    };
+    let (node, non_finite) = with_big_stack(needs_big_stack(graph), || {
+        let mut decoder = Decoder::new(graph, Tree { numbers });
+        let node = match (&graph.nodes[root], wanted) {
+            (Raw::Map(_), Some(_)) => {
+                decoder.budget = false;
+                let mut map = MapBuilder::default();
+                decoder.map_into(root, &mut map, wanted).map_err(wrap)?;
+                Node::Map(map.entries)
+            }
+            _ => decoder.node(root).map_err(wrap)?,
+        };
+        if decoder.bad_key {
+            // What Go's whole value says about its keys.
+            let value = Decoder::new(graph, GoValues).node(root).map_err(wrap)?;
+            if let Some(message) = goval::unsupported_key(&value) {
+                return Err(wrap(message));
+            }
+        }
+        Ok((node, decoder.non_finite))
+    })?;
+    if non_finite && let Some(bad) = first_non_finite(&node) {
         return Err(wrap(format!(
             "json: unsupported value: {}",
             format_float(bad, Layout::General, false)
@@ -89,9 +120,9 @@ fn wrap(message: String) -> Error {
 // ---------------------------------------------------------------------------
 // Stage 1: events → node graph.
 
-enum Raw {
+enum Raw<'a> {
     Scalar {
-        value: String,
+        value: Cow<'a, str>,
         /// Plain style without a tag (libyaml's "plain implicit"): the only
         /// case that is resolved by content, and the only `<<` that merges.
         implicit: bool,
@@ -103,545 +134,105 @@ enum Raw {
     Map(Vec<usize>),
     Alias {
         target: usize,
-        /// Character index of the `*name` token, to name it in messages.
-        at: usize,
+        name: &'a str,
     },
 }
 
-struct Graph {
-    nodes: Vec<Raw>,
+struct Graph<'a> {
+    nodes: Vec<Raw<'a>>,
     root: Option<usize>,
     /// The deepest nesting of collections in the text.
     deepest: usize,
-    /// Where the first document ends (1-based line); later lines are not
-    /// read by yaml.v2.
-    last_line: usize,
     has_aliases: bool,
 }
 
-/// Parses the first document, returning the graph and the text it was
-/// parsed from.
-///
-/// Where libyaml is laxer than saphyr, the text is adjusted (without
-/// changing its meaning or its line numbers) and parsed again:
-/// * a tab right after `key:` (before a plain scalar) becomes a space;
-/// * continuation lines of a quoted scalar get more indentation (libyaml
-///   ignores it, saphyr wants it; it is folded away either way).
-fn parse_first_document(text: &str) -> Result<(Graph, String), String> {
-    const MAX_RETRIES: usize = 4096;
-    check_characters(text)?;
-    check_directives(text)?;
-    let mut source = text.to_string();
-    for _ in 0..MAX_RETRIES {
-        match parse_events(&source) {
-            Err(Failure::TabAfterColon(char_index)) => {
-                source = untab_before(&source, char_index).ok_or_else(|| {
-                    "yaml: found character that cannot start any token".to_string()
-                })?;
-            }
-            Err(Failure::ShallowQuoted(char_index)) => {
-                source = indent_quoted(&source, char_index).ok_or_else(|| {
-                    // No closing quote: libyaml reads to the end of the text.
-                    scanner_message(
-                        source.matches('\n').count(),
-                        "found unexpected end of stream",
-                    )
-                })?;
-            }
-            Err(Failure::EndsAt(char_index)) => {
-                let end = CharOffsets::new(&source).byte(char_index);
-                if end >= source.len() {
-                    return Err("yaml: did not find expected <document start>".into());
-                }
-                source.truncate(end);
-            }
-            Err(Failure::Message(message)) => return Err(message),
-            Ok((graph, layout)) => {
-                if source.contains('\t') {
-                    check_tabs(&source, &layout, graph.last_line)?;
-                }
-                return Ok((graph, source));
-            }
-        }
-    }
-    Err("yaml: found character that cannot start any token".into())
-}
-
-enum Failure {
-    /// saphyr refused a tab right after a `:` value indicator.
-    TabAfterColon(usize),
-    /// A bare top-level scalar is followed by junk at this character, which
-    /// yaml.v2 never reads.
-    EndsAt(usize),
-    /// saphyr refused a quoted scalar (starting at this character) whose
-    /// continuation lines are not indented enough.
-    ShallowQuoted(usize),
-    Message(String),
-}
-
-/// Where things are, for the tab checks: per event, its first and last line
-/// and what it is.
-struct Placed {
-    first_line: usize,
-    last_line: usize,
-    /// Column of the first character (a block scalar's content indent).
-    column: usize,
-    kind: Placement,
-}
-
-#[derive(PartialEq, Eq)]
-enum Placement {
-    Plain,
-    /// Quoted scalars and flow collections: tabs inside are content or
-    /// separation, never indentation.
-    Inline,
-    Block,
-    Other,
-}
-
-fn parse_events(text: &str) -> Result<(Graph, Vec<Placed>), Failure> {
+/// Parses the first document into a graph, as yaml.v2's parser does: the
+/// root node, then the end of the document (which makes libyaml scan what
+/// follows the root as far as it needs to).
+fn parse_first_document(text: &str) -> Result<Graph<'_>, String> {
+    // yaml.v2 reads an empty input as a line break; the reader drops a
+    // byte order mark.
+    let (text, skipped) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => (rest, 3),
+        None if text.is_empty() => ("\n", 0),
+        None => (text, 0),
+    };
+    let mut parser = Parser::new(text, skipped);
     let mut graph = Graph {
         nodes: Vec::new(),
         root: None,
         deepest: 0,
-        last_line: usize::MAX,
         has_aliases: false,
     };
-    let mut layout: Vec<Placed> = Vec::new();
-    let mut anchors: HashMap<usize, usize> = HashMap::new();
-    // Open collections: node index and, for flow ones, their layout slot.
-    let mut open: Vec<(usize, Option<usize>)> = Vec::new();
-    let mut offsets = CharOffsets::new(text);
-    // Where the last event ended (a character index).
-    let mut last_end = 0;
-    for item in Parser::new_from_str(text) {
-        let (event, span) = match item {
-            Ok(item) => item,
-            Err(e) if e.info() == "':' must be followed by a valid YAML whitespace" => {
-                return Err(Failure::TabAfterColon(e.marker().index()));
-            }
-            Err(e) if e.info() == "invalid indentation in quoted scalar" => {
-                return Err(Failure::ShallowQuoted(e.marker().index()));
-            }
-            // yaml.v2 stops reading once the root node is complete, so
-            // what follows it cannot fail the document.
-            Err(e) if graph.root.is_some() && open.is_empty() && is_after_root(e.info()) => break,
-            // The same before the root scalar's event: read the text up to
-            // the problem only.
-            Err(e)
-                if open.is_empty()
-                    && is_after_root(e.info())
-                    && content_before(text, offsets.byte(e.marker().index())) =>
-            {
-                return Err(Failure::EndsAt(e.marker().index()));
-            }
-            Err(e) => {
-                let within = match open.last() {
-                    None => Within::Nothing,
-                    Some(&(index, flow)) => match (&graph.nodes[index], flow.is_some()) {
-                        (Raw::Seq(_), true) => Within::FlowSeq,
-                        (Raw::Seq(_), false) => Within::BlockSeq,
-                        (_, true) => Within::FlowMap,
-                        (_, false) => Within::BlockMap,
-                    },
-                };
-                // The token libyaml would have complained about: after a
-                // key, what trails the value; elsewhere, the next token.
-                let after_key = open.last().is_some_and(|&(index, _)| {
-                    matches!(&graph.nodes[index], Raw::Map(children) if children.len() % 2 == 1)
-                });
-                let from = if after_key && e.info().contains("invalid trailing content") {
-                    e.marker().index()
-                } else {
-                    last_end
-                };
-                let next_token = next_token_after(text, &mut offsets, from);
-                let problem = Problem {
-                    within,
-                    after_key,
-                    next_token,
-                };
-                return Err(Failure::Message(scan_error(text, &e, problem)));
-            }
-        };
-        last_end = span.end.index();
-        let first_line = span.start.line();
-        let (raw, anchor) = match event {
-            Event::DocumentEnd | Event::StreamEnd => {
-                graph.last_line = span.start.line();
-                break;
-            }
+    let mut next = || parser.next_event().map_err(|e| e.message());
+    next()?; // STREAM-START
+    if next()? == Event::StreamEnd {
+        return Ok(graph);
+    }
+    // Inside the document now.
+    let mut anchors: HashMap<&str, usize> = HashMap::new();
+    let mut open: Vec<usize> = Vec::new();
+    loop {
+        let (raw, anchor) = match next()? {
             Event::SequenceEnd | Event::MappingEnd => {
-                if let Some((_, Some(slot))) = open.pop() {
-                    layout[slot].last_line = span.end.line();
+                open.pop();
+                if open.is_empty() {
+                    break;
                 }
                 continue;
             }
-            Event::Scalar(value, style, anchor, tag) => {
-                // go-yaml's parser wants a key before `:` in a block mapping;
-                // saphyr reads `: x` as an empty key.
-                let at_key = open.last().is_some_and(|&(index, flow)| {
-                    flow.is_none()
-                        && matches!(&graph.nodes[index], Raw::Map(children) if children.len() % 2 == 0)
-                });
-                if at_key
-                    && value.is_empty()
-                    && tag.is_none()
-                    && offsets.char_at(span.start.index()) == Some(':')
-                    && !after_question_mark(text, offsets.byte(span.start.index()))
-                {
-                    let line0 = first_line.saturating_sub(1);
-                    let at = if line0 == 0 {
-                        String::new()
-                    } else {
-                        format!("line {line0}: ")
-                    };
-                    return Err(Failure::Message(format!(
-                        "yaml: {at}did not find expected key"
-                    )));
-                }
-                let kind = match style {
-                    ScalarStyle::Plain => Placement::Plain,
-                    ScalarStyle::Literal | ScalarStyle::Folded => Placement::Block,
-                    _ => Placement::Inline,
-                };
-                if style == ScalarStyle::DoubleQuoted && value.contains('/') {
-                    check_escapes(text, &mut offsets, span.start.index(), span.end.index())
-                        .map_err(Failure::Message)?;
-                }
-                layout.push(Placed {
-                    first_line,
-                    last_line: span.end.line(),
-                    column: span.start.col(),
-                    kind,
-                });
-                let mut value = value.into_owned();
-                if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
-                    && ends_at_eof_without_break(text, &mut offsets, span.end.index())
-                {
-                    // libyaml keeps only line breaks it has read; the last
-                    // line of the file has none.
-                    if value.ends_with('\n') {
-                        value.pop();
-                    }
-                }
-                let tag = tag.map(|t| long_tag(&t.handle, &t.suffix));
-                let implicit =
-                    style == ScalarStyle::Plain && tag.as_deref().is_none_or(|t| t == "!");
+            Event::Scalar {
+                anchor,
+                tag,
+                value,
+                plain_implicit,
+            } => {
                 let raw = Raw::Scalar {
                     value,
-                    implicit,
+                    implicit: plain_implicit,
                     tag,
                 };
                 (raw, anchor)
             }
-            Event::SequenceStart(anchor, _) => (Raw::Seq(Vec::new()), anchor),
-            Event::MappingStart(anchor, _) => (Raw::Map(Vec::new()), anchor),
-            Event::Alias(id) => {
+            Event::SequenceStart { anchor } => (Raw::Seq(Vec::new()), anchor),
+            Event::MappingStart { anchor } => (Raw::Map(Vec::new()), anchor),
+            Event::Alias(name) => {
                 graph.has_aliases = true;
-                layout.push(Placed {
-                    first_line,
-                    last_line: first_line,
-                    column: span.start.col(),
-                    kind: Placement::Other,
-                });
-                let target = *anchors.get(&id).ok_or_else(|| {
-                    Failure::Message(format!(
-                        "yaml: unknown anchor '{}' referenced",
-                        name_at(text, span.start.index())
-                    ))
-                })?;
-                let raw = Raw::Alias {
-                    target,
-                    at: span.start.index(),
-                };
-                (raw, 0)
+                let target = *anchors
+                    .get(name)
+                    .ok_or_else(|| format!("yaml: unknown anchor '{name}' referenced"))?;
+                (Raw::Alias { target, name }, None)
             }
-            Event::Nothing | Event::StreamStart | Event::DocumentStart(_) => continue,
+            Event::StreamStart | Event::StreamEnd | Event::DocumentStart | Event::DocumentEnd => {
+                unreachable!("only node events come inside a document")
+            }
         };
         let opens = matches!(raw, Raw::Seq(_) | Raw::Map(_));
         let index = graph.nodes.len();
         graph.nodes.push(raw);
-        if anchor > 0 {
+        if let Some(anchor) = anchor {
             anchors.insert(anchor, index);
         }
         match open.last() {
-            Some(&(parent, _)) => match &mut graph.nodes[parent] {
+            Some(&parent) => match &mut graph.nodes[parent] {
                 Raw::Seq(children) | Raw::Map(children) => children.push(index),
                 Raw::Scalar { .. } | Raw::Alias { .. } => {}
             },
             None => graph.root = Some(index),
         }
         if opens {
-            let flow = matches!(offsets.char_at(span.start.index()), Some('[' | '{'));
-            let slot = layout.len();
-            layout.push(Placed {
-                first_line,
-                last_line: first_line,
-                column: span.start.col(),
-                kind: if flow {
-                    Placement::Inline
-                } else {
-                    Placement::Other
-                },
-            });
-            open.push((index, flow.then_some(slot)));
+            open.push(index);
             graph.deepest = graph.deepest.max(open.len());
             if open.len() > MAX_DEPTH {
-                return Err(Failure::Message(format!(
-                    "yaml: line {first_line}: exceeded max depth of {MAX_DEPTH}"
-                )));
+                return Err(format!("yaml: exceeded max depth of {MAX_DEPTH}"));
             }
+        } else if open.is_empty() {
+            break;
         }
     }
-    Ok((graph, layout))
-}
-
-/// Character index → byte offset, computed once when first needed.
-struct CharOffsets<'a> {
-    text: &'a str,
-    starts: Option<Vec<usize>>,
-}
-
-impl<'a> CharOffsets<'a> {
-    fn new(text: &'a str) -> CharOffsets<'a> {
-        CharOffsets { text, starts: None }
-    }
-
-    fn byte(&mut self, char_index: usize) -> usize {
-        let text = self.text;
-        let starts = self
-            .starts
-            .get_or_insert_with(|| text.char_indices().map(|(b, _)| b).collect());
-        starts.get(char_index).copied().unwrap_or(text.len())
-    }
-
-    fn char_at(&mut self, char_index: usize) -> Option<char> {
-        let at = self.byte(char_index);
-        self.text[at..].chars().next()
-    }
-}
-
-/// saphyr problems with what follows a complete root node, which libyaml
-/// only sees as the start of a next document it never reads.
-fn is_after_root(info: &str) -> bool {
-    [
-        "comment intercepting the multiline text",
-        "invalid trailing content",
-        "misplaced bracket",
-    ]
-    .iter()
-    .any(|known| info.contains(known))
-}
-
-/// Whether a scalar ending at `char_index` runs into the end of a text
-/// that has no final line break.
-fn ends_at_eof_without_break(text: &str, offsets: &mut CharOffsets, char_index: usize) -> bool {
-    !text.ends_with(['\n', '\r']) && offsets.byte(char_index) >= text.len()
-}
-
-/// `text` with the tabs in the blank run before `char_index` made spaces.
-fn untab_before(text: &str, char_index: usize) -> Option<String> {
-    let at = CharOffsets::new(text).byte(char_index);
-    let before = &text[..at];
-    let run_start = before.trim_end_matches([' ', '\t']).len();
-    if !before[run_start..].contains('\t') {
-        return None;
-    }
-    let mut fixed = String::with_capacity(text.len());
-    fixed.push_str(&text[..run_start]);
-    fixed.push_str(&before[run_start..].replace('\t', " "));
-    fixed.push_str(&text[at..]);
-    Some(fixed)
-}
-
-/// `text` with the continuation lines of the quoted scalar starting at
-/// `char_index` indented past its first column. `None` if it never closes.
-fn indent_quoted(text: &str, char_index: usize) -> Option<String> {
-    let start = CharOffsets::new(text).byte(char_index);
-    let end = closing_quote(text, start)?;
-    let column = text[..start]
-        .chars()
-        .rev()
-        .take_while(|c| *c != '\n')
-        .count();
-    let padding = format!("\n{}", " ".repeat(column + 1));
-    let mut fixed = String::with_capacity(text.len() + 64);
-    fixed.push_str(&text[..start]);
-    fixed.push_str(&text[start..end].replace('\n', &padding));
-    fixed.push_str(&text[end..]);
-    Some(fixed)
-}
-
-/// libyaml (YAML 1.1) has no `\/` escape in double-quoted scalars.
-fn check_escapes(
-    text: &str,
-    offsets: &mut CharOffsets,
-    start: usize,
-    end: usize,
-) -> Result<(), String> {
-    let (from, to) = (offsets.byte(start), offsets.byte(end));
-    let Some(raw) = text.get(from..to) else {
-        return Ok(());
-    };
-    let mut chars = raw.char_indices();
-    while let Some((_, c)) = chars.next() {
-        if c != '\\' {
-            continue;
-        }
-        if let Some((at, '/')) = chars.next() {
-            let line0 = text[..from + at].matches('\n').count();
-            return Err(scanner_message(line0, "found unknown escape character"));
-        }
-    }
-    Ok(())
-}
-
-/// yaml.v2's wording for a scanner problem on 0-based line `line0`.
-fn scanner_message(line0: usize, problem: &str) -> String {
-    if line0 == 0 {
-        format!("yaml: {problem}")
-    } else {
-        format!("yaml: line {}: {problem}", line0 + 1)
-    }
-}
-
-/// libyaml only allows `%YAML` and `%TAG` directives, and no `...` before
-/// the first document.
-fn check_directives(text: &str) -> Result<(), String> {
-    for (line0, line) in text.lines().enumerate() {
-        let trimmed = line.trim_end();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        if trimmed == "..." || trimmed.starts_with("... ") || trimmed.starts_with("...\t") {
-            // A document end marker before any document.
-            let at = if line0 == 0 {
-                String::new()
-            } else {
-                format!("line {line0}: ")
-            };
-            return Err(format!("yaml: {at}did not find expected node content"));
-        }
-        let Some(directive) = trimmed.strip_prefix('%') else {
-            return Ok(());
-        };
-        let name: String = directive
-            .chars()
-            .take_while(|c| !c.is_whitespace())
-            .collect();
-        if name != "YAML" && name != "TAG" {
-            return Err(scanner_message(line0, "found unknown directive name"));
-        }
-    }
-    Ok(())
-}
-
-/// Tabs where libyaml expects indentation. (saphyr, following YAML 1.2,
-/// accepts some of them.)
-fn check_tabs(text: &str, layout: &[Placed], last_line: usize) -> Result<(), String> {
-    let lines: Vec<&str> = text.lines().take(last_line).collect();
-    // 1-based line number → first column holding a tab in its indentation.
-    let leading_tab = |number: usize| -> Option<usize> {
-        let line = lines.get(number.checked_sub(1)?)?;
-        line.chars()
-            .take_while(|c| *c == ' ' || *c == '\t')
-            .position(|c| c == '\t')
-    };
-    let mut protected = std::collections::HashSet::new();
-    for placed in layout {
-        match placed.kind {
-            Placement::Block => {
-                // Content lines, and the line that ends the scalar, are
-                // read as indentation first: a tab there is refused.
-                for number in placed.first_line + 1..=placed.last_line + 1 {
-                    if leading_tab(number).is_some_and(|column| column < placed.column) {
-                        return Err(scanner_message(
-                            number - 1,
-                            "found a tab character where an indentation space is expected",
-                        ));
-                    }
-                }
-                protected.extend(placed.first_line..=placed.last_line);
-            }
-            Placement::Plain => {
-                for number in placed.first_line + 1..=placed.last_line {
-                    if leading_tab(number) == Some(0) {
-                        return Err(scanner_message(
-                            number - 1,
-                            "found a tab character that violates indentation",
-                        ));
-                    }
-                }
-                protected.extend(placed.first_line + 1..=placed.last_line);
-            }
-            Placement::Inline => protected.extend(placed.first_line + 1..=placed.last_line),
-            Placement::Other => {}
-        }
-    }
-    for (line0, line) in lines.iter().enumerate() {
-        let number = line0 + 1;
-        if !line.contains('\t') || protected.contains(&number) {
-            continue;
-        }
-        // Leading blanks, and blanks after `- ` / `? ` indicators.
-        let mut column = 0;
-        let mut tab_column = None;
-        let mut after_indicator = false;
-        let chars: Vec<char> = line.chars().collect();
-        while column < chars.len() {
-            match chars[column] {
-                ' ' => column += 1,
-                '\t' => {
-                    tab_column.get_or_insert(column);
-                    column += 1;
-                }
-                '-' | '?'
-                    if chars
-                        .get(column + 1)
-                        .is_none_or(|c| *c == ' ' || *c == '\t') =>
-                {
-                    after_indicator = true;
-                    column += 1;
-                }
-                _ => break,
-            }
-        }
-        let Some(tab_column) = tab_column else {
-            continue;
-        };
-        let rest = &chars[column..];
-        let empty = rest.is_empty() || rest[0] == '#';
-        if after_indicator && !empty {
-            return Err(scanner_message(
-                line0,
-                "found character that cannot start any token",
-            ));
-        }
-        let previous_is_plain = layout
-            .iter()
-            .rev()
-            .find(|p| p.first_line < number)
-            .is_some_and(|p| p.kind == Placement::Plain);
-        if previous_is_plain {
-            if tab_column == 0 {
-                return Err(scanner_message(
-                    line0,
-                    "found a tab character that violates indentation",
-                ));
-            }
-        } else if !empty || tab_column == 0 {
-            return Err(scanner_message(
-                line0,
-                "found character that cannot start any token",
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn long_tag(handle: &str, suffix: &str) -> String {
-    format!("{handle}{suffix}")
+    // DOCUMENT-END: the scanner looks past the root node.
+    next()?;
+    Ok(graph)
 }
 
 /// `!!int` for messages.
@@ -652,298 +243,115 @@ fn short_tag(tag: &str) -> String {
     }
 }
 
-/// yaml.v2's reader accepts only YAML's printable characters.
-fn check_characters(text: &str) -> Result<(), String> {
-    let allowed = |c: char| {
-        matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
-            || c >= '\u{10000}'
-    };
-    if text.chars().all(allowed) {
-        Ok(())
-    } else {
-        Err("yaml: control characters are not allowed".into())
-    }
-}
-
-/// The anchor name of the `*name` / `&name` token at a character index.
-fn name_at(text: &str, char_index: usize) -> String {
-    text.chars()
-        .skip(char_index)
-        .skip_while(|&c| c == '*' || c == '&')
-        .take_while(|&c| !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}'))
-        .collect()
-}
-
-/// Turns a saphyr-parser error into yaml.v2's words.
-///
-/// yaml.v2 prints `line N: ` only when the (0-based) problem line is not the
-/// first one; scanner problems are shown 1-based, parser problems 0-based
-/// (so one less than the real line). We follow that where the libyaml
-/// message is known.
-/// The innermost open collection when a problem is found.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Within {
-    Nothing,
-    BlockMap,
-    BlockSeq,
-    FlowMap,
-    FlowSeq,
-}
-
-/// Whether anything but blanks, comments and `---` precedes byte `at`.
-fn content_before(text: &str, at: usize) -> bool {
-    text.get(..at).unwrap_or_default().lines().any(|line| {
-        let line = line.trim();
-        !line.is_empty() && !line.starts_with('#') && line != "---"
-    })
-}
-
-/// Whether the text before byte `at` (skipping blanks, line breaks and
-/// comments) ends with a `?` explicit-key indicator.
-fn after_question_mark(text: &str, at: usize) -> bool {
-    let before = text.get(..at).unwrap_or_default();
-    for line in before.rsplit('\n') {
-        // Drop a comment (a `#` after a blank or at the start).
-        let content = match line
-            .find(" #")
-            .or_else(|| line.starts_with('#').then_some(0))
-        {
-            Some(hash) => &line[..hash],
-            None => line,
-        };
-        let content = content.trim_end_matches([' ', '\t', '\r']);
-        if !content.is_empty() {
-            return content.ends_with('?')
-                && content[..content.len() - 1]
-                    .chars()
-                    .last()
-                    .is_none_or(|c| c == ' ' || c == '\t' || c == '-');
-        }
-    }
-    false
-}
-
-/// The token after the last event, as libyaml would scan it next.
-#[derive(Clone, Copy)]
-enum NextToken {
-    /// A quoted scalar that never closes.
-    Unterminated,
-    /// Something starting on this 0-based line.
-    At(usize),
-    Unknown,
-}
-
-/// Finds the next token after character `from`: skips blanks, line breaks
-/// and comments.
-fn next_token_after(text: &str, offsets: &mut CharOffsets, from: usize) -> NextToken {
-    let start = offsets.byte(from);
-    let Some(rest) = text.get(start..) else {
-        return NextToken::Unknown;
-    };
-    let mut in_comment = false;
-    for (at, c) in rest.char_indices() {
-        match c {
-            '\n' => in_comment = false,
-            _ if in_comment => {}
-            ' ' | '\t' | '\r' => {}
-            '#' => in_comment = true,
-            _ => {
-                let here = start + at;
-                let line0 = text[..here].matches('\n').count();
-                if (c == '"' || c == '\'') && closing_quote(text, here).is_none() {
-                    return NextToken::Unterminated;
-                }
-                return NextToken::At(line0);
-            }
-        }
-    }
-    NextToken::Unknown
-}
-
-/// The byte offset of the quote closing the scalar that opens at `start`.
-fn closing_quote(text: &str, start: usize) -> Option<usize> {
-    let quote = text[start..]
-        .chars()
-        .next()
-        .filter(|c| *c == '"' || *c == '\'')?;
-    let mut chars = text[start + 1..].char_indices().peekable();
-    while let Some((at, c)) = chars.next() {
-        match c {
-            '\\' if quote == '"' => {
-                chars.next();
-            }
-            '\'' if quote == '\'' && chars.peek().is_some_and(|(_, next)| *next == '\'') => {
-                chars.next();
-            }
-            c if c == quote => return Some(start + 1 + at),
-            _ => {}
-        }
-    }
-    None
-}
-
-/// Where the parser was when saphyr gave up.
-#[derive(Clone, Copy)]
-struct Problem {
-    within: Within,
-    /// In a block mapping, right after a key (a value is expected).
-    after_key: bool,
-    next_token: NextToken,
-}
-
-fn scan_error(text: &str, error: &ScanError, problem: Problem) -> String {
-    let Problem {
-        within,
-        after_key,
-        next_token,
-    } = problem;
-    let info = strip_context(error.info());
-    let mut line0 = error.marker().line().saturating_sub(1);
-    // libyaml complains about a misplaced token where the token starts, and
-    // first scans it whole: a quote that never closes runs to the end.
-    if matches!(
-        info,
-        "did not find expected key"
-            | "did not find expected '-' indicator"
-            | "invalid trailing content after double-quoted scalar"
-    ) {
-        match next_token {
-            NextToken::Unterminated => {
-                return scanner_message(
-                    text.matches('\n').count(),
-                    "found unexpected end of stream",
-                );
-            }
-            NextToken::At(line) => line0 = line,
-            NextToken::Unknown => {}
-        }
-    }
-    let parser_problem = |problem: &str| {
-        if line0 == 0 {
-            format!("yaml: {problem}")
-        } else {
-            format!("yaml: line {line0}: {problem}")
-        }
-    };
-    // Where libyaml would stop with "expected the next item" instead.
-    let expected_next = || match within {
-        Within::BlockSeq => Some("did not find expected '-' indicator"),
-        Within::BlockMap => Some("did not find expected key"),
-        Within::FlowSeq => Some("did not find expected ',' or ']'"),
-        Within::FlowMap => Some("did not find expected ',' or '}'"),
-        Within::Nothing => None,
-    };
-    let at_end_of_text =
-        || scanner_message(text.matches('\n').count(), "found unexpected end of stream");
-    match info {
-        "did not find expected key"
-        | "did not find expected '-' indicator"
-        | "did not find expected ',' or '}'"
-        | "did not find expected node content" => parser_problem(info),
-        "expected ',' or ']'" => parser_problem("did not find expected ',' or ']'"),
-        "found unknown anchor" => {
-            let name = name_at(text, error.marker().index());
-            format!("yaml: unknown anchor '{name}' referenced")
-        }
-        // libyaml reads an unterminated quoted scalar to the end of the text.
-        "found unexpected end of stream" | "invalid indentation in quoted scalar" => {
-            at_end_of_text()
-        }
-        "simple key expect ':'" | "simple key expected" => {
-            scanner_message(line0, "could not find expected ':'")
-        }
-        // libyaml stops at the tab itself, on a later line.
-        "found a tab" => scanner_message(
-            next_line_with_leading_tab(text, line0).unwrap_or(line0),
-            "found a tab character that violates indentation",
-        ),
-        "did not find expected hexadecimal number" => {
-            scanner_message(line0, "did not find expected hexdecimal number")
-        }
-        "tabs disallowed in this context"
-        | "tabs disallowed within this context (block indentation)" => {
-            scanner_message(line0, "found character that cannot start any token")
-        }
-        "a block scalar content cannot start with a tab" => scanner_message(
-            line0 + 1,
-            "found a tab character where an indentation space is expected",
-        ),
-        // saphyr stops at the comment; libyaml at the token on the next line.
-        "comment intercepting the multiline text" => match expected_next() {
-            Some(problem) => format!("yaml: line {}: {problem}", line0 + 1),
-            None => scanner_message(line0, info),
-        },
-        // A stray `]` or `}`, or a block entry inside a flow collection:
-        // libyaml finds no node where a value should be, or no next item.
-        "misplaced bracket" | "\"-\" is only valid inside a block"
-            if after_key
-                || matches!(within, Within::FlowMap | Within::FlowSeq | Within::Nothing) =>
-        {
-            parser_problem("did not find expected node content")
-        }
-        "misplaced bracket"
-        | "illegal placement of ':' indicator"
-        | "wrongly indented line in block scalar"
-        | "invalid trailing content after double-quoted scalar" => match expected_next() {
-            Some(problem) => parser_problem(problem),
-            None => scanner_message(line0, info),
-        },
-        _ if info.starts_with("unexpected character: ") => {
-            scanner_message(line0, "found character that cannot start any token")
-        }
-        _ => scanner_message(line0, info),
-    }
-}
-
-/// The first line at or after `line0` (0-based) indented with a tab.
-fn next_line_with_leading_tab(text: &str, line0: usize) -> Option<usize> {
-    text.lines()
-        .enumerate()
-        .skip(line0)
-        .find(|(_, line)| {
-            line.chars()
-                .take_while(|c| c.is_whitespace())
-                .any(|c| c == '\t')
-        })
-        .map(|(number, _)| number)
-}
-
-/// libyaml keeps "while parsing …" as a separate context; yaml.v2 shows only
-/// the problem.
-fn strip_context(info: &str) -> &str {
-    match info.split_once(", ") {
-        Some((context, problem)) if context.starts_with("while ") => problem,
-        _ => info,
-    }
-}
-
 // ---------------------------------------------------------------------------
 // Stage 2: node graph → Node, with yaml.v2's decoding rules.
 
 /// A decoded scalar, typed as yaml.v2 types it.
-enum Scalar {
+pub(super) enum Scalar<'g> {
     Null,
     Bool(bool),
     Int(i64),
     Uint(u64),
     Float(f64),
-    Str(String),
+    Str(Cow<'g, str>),
+    /// A `!!binary` scalar's bytes, which need not be UTF-8.
+    Bytes(Vec<u8>),
 }
 
-struct Decoder<'a> {
-    graph: &'a Graph,
-    text: &'a str,
+/// What a decoding pass makes of the graph: [`Tree`] builds the [`Node`];
+/// [`Check`] builds nothing and only finds out whether decoding succeeds;
+/// [`GoValues`] builds yaml.v2's own value.
+pub(super) trait Build<'g> {
+    type Out;
+    type Map: Default;
+    fn scalar(&mut self, scalar: Scalar<'g>) -> Self::Out;
+    fn seq(&mut self, items: Vec<Self::Out>) -> Self::Out;
+    /// One key and value; `text` is the key as JSON has it (`None` for a
+    /// key JSON cannot hold).
+    fn insert(
+        &mut self,
+        map: &mut Self::Map,
+        text: Option<Cow<'g, str>>,
+        key: Self::Out,
+        value: Self::Out,
+    );
+    fn map(&mut self, map: Self::Map) -> Self::Out;
+}
+
+struct Tree {
     numbers: Numbers,
+}
+
+impl<'g> Build<'g> for Tree {
+    type Out = Node;
+    type Map = MapBuilder;
+
+    fn scalar(&mut self, scalar: Scalar<'g>) -> Node {
+        match scalar {
+            Scalar::Null => Node::Null,
+            Scalar::Bool(b) => Node::Bool(b),
+            Scalar::Str(s) => Node::Str(s.into_owned()),
+            // encoding/json writes each byte of broken UTF-8 as U+FFFD.
+            Scalar::Bytes(bytes) => Node::Str(go_lossy_utf8(&bytes)),
+            Scalar::Uint(u) => Node::Float(u as f64),
+            Scalar::Int(i) => match self.numbers {
+                Numbers::Float64 => Node::Float(i as f64),
+                Numbers::Int64 | Numbers::Yaml => Node::Int(i),
+            },
+            Scalar::Float(f) => match self.numbers {
+                Numbers::Float64 | Numbers::Yaml => Node::Float(f),
+                Numbers::Int64 => json_number(f),
+            },
+        }
+    }
+
+    fn seq(&mut self, items: Vec<Node>) -> Node {
+        Node::Seq(items)
+    }
+
+    fn insert(&mut self, map: &mut MapBuilder, text: Option<Cow<'g, str>>, _: Node, value: Node) {
+        if let Some(text) = text {
+            map.insert(text.into_owned(), value);
+        }
+    }
+
+    fn map(&mut self, map: MapBuilder) -> Node {
+        Node::Map(map.entries)
+    }
+}
+
+/// Decoding without building: every check of [`Tree`]'s pass, no
+/// allocation. Messages are left to a [`Tree`] pass over the same graph.
+struct Check;
+
+impl<'g> Build<'g> for Check {
+    type Out = ();
+    type Map = ();
+
+    fn scalar(&mut self, _: Scalar<'g>) {}
+    fn seq(&mut self, _: Vec<()>) {}
+    fn insert(&mut self, _: &mut (), _: Option<Cow<'g, str>>, _: (), _: ()) {}
+    fn map(&mut self, _: ()) {}
+}
+
+struct Decoder<'g, 'a, B> {
+    graph: &'g Graph<'a>,
+    build: B,
     /// Alias nodes being expanded right now (to catch self-reference).
     expanding: Vec<usize>,
+    /// Whether yaml.v2's alias-expansion budget applies (a pass over part of
+    /// a document already checked whole does not count).
+    budget: bool,
     decode_count: u64,
     alias_count: u64,
     alias_depth: u32,
     /// Collections being decoded right now (aliases included).
     depth: usize,
-    /// The first key that JSON cannot represent. Reported only if yaml.v2
-    /// itself found no problem, as in Go.
-    key_error: Option<String>,
+    /// Whether a key JSON cannot hold was met. What Go makes of it is
+    /// decided on its own value ([`goval`]), once yaml.v2 found no problem.
+    bad_key: bool,
+    /// Whether a NaN or an infinity was decoded (JSON refuses them).
+    non_finite: bool,
 }
 
 /// A map under construction: last value wins, first position kept. Small
@@ -983,14 +391,33 @@ impl MapBuilder {
     }
 }
 
-impl Decoder<'_> {
+/// Which keys of a mapping a pass decodes (`None`: all).
+type Wanted<'w> = Option<&'w (dyn Fn(&str) -> bool + Sync)>;
+
+impl<'g, 'a: 'g, B: Build<'g>> Decoder<'g, 'a, B> {
+    fn new(graph: &'g Graph<'a>, build: B) -> Self {
+        Decoder {
+            graph,
+            build,
+            expanding: Vec::new(),
+            budget: true,
+            decode_count: 0,
+            alias_count: 0,
+            alias_depth: 0,
+            depth: 0,
+            bad_key: false,
+            non_finite: false,
+        }
+    }
+
     /// Counts one decode step and enforces yaml.v2's alias-expansion budget.
     fn count(&mut self) -> Result<(), String> {
         self.decode_count += 1;
         if self.alias_depth > 0 {
             self.alias_count += 1;
         }
-        if self.alias_count > 100
+        if self.budget
+            && self.alias_count > 100
             && self.decode_count > 1000
             && self.alias_count as f64 / self.decode_count as f64
                 > allowed_alias_ratio(self.decode_count)
@@ -1000,13 +427,13 @@ impl Decoder<'_> {
         Ok(())
     }
 
-    fn node(&mut self, index: usize) -> Result<Node, String> {
+    fn node(&mut self, index: usize) -> Result<B::Out, String> {
         self.count()?;
-        match &self.graph.nodes[index] {
-            Raw::Alias { target, at } => {
-                let (target, at) = (*target, *at);
-                self.enter_alias(index, at)?;
-                let result = self.node(target);
+        let graph = self.graph;
+        match &graph.nodes[index] {
+            Raw::Alias { target, name } => {
+                self.enter_alias(index, name)?;
+                let result = self.node(*target);
                 self.leave_alias();
                 result
             }
@@ -1014,7 +441,11 @@ impl Decoder<'_> {
                 value,
                 implicit,
                 tag,
-            } => Ok(self.to_node(scalar(value, *implicit, tag.as_deref())?)),
+            } => {
+                let scalar = scalar(value, *implicit, tag.as_deref())?;
+                self.non_finite |= matches!(scalar, Scalar::Float(f) if !f.is_finite());
+                Ok(self.build.scalar(scalar))
+            }
             Raw::Seq(children) => {
                 self.descend()?;
                 let mut items = Vec::with_capacity(children.len());
@@ -1022,14 +453,14 @@ impl Decoder<'_> {
                     items.push(self.node(child)?);
                 }
                 self.depth -= 1;
-                Ok(Node::Seq(items))
+                Ok(self.build.seq(items))
             }
             Raw::Map(_) => {
                 self.descend()?;
-                let mut map = MapBuilder::default();
-                self.map_into(index, &mut map)?;
+                let mut map = B::Map::default();
+                self.map_into(index, &mut map, None)?;
                 self.depth -= 1;
-                Ok(Node::Map(map.entries))
+                Ok(self.build.map(map))
             }
         }
     }
@@ -1044,12 +475,9 @@ impl Decoder<'_> {
         Ok(())
     }
 
-    fn enter_alias(&mut self, index: usize, at: usize) -> Result<(), String> {
+    fn enter_alias(&mut self, index: usize, name: &str) -> Result<(), String> {
         if self.expanding.contains(&index) {
-            return Err(format!(
-                "yaml: anchor '{}' value contains itself",
-                name_at(self.text, at)
-            ));
+            return Err(format!("yaml: anchor '{name}' value contains itself"));
         }
         if self.expanding.len() >= MAX_DEPTH {
             return Err(format!("yaml: exceeded max depth of {MAX_DEPTH}"));
@@ -1064,36 +492,32 @@ impl Decoder<'_> {
         self.alias_depth -= 1;
     }
 
-    /// Decodes mapping `index` (already counted) into `out`.
-    fn map_into(&mut self, index: usize, out: &mut MapBuilder) -> Result<(), String> {
-        let Raw::Map(children) = &self.graph.nodes[index] else {
+    /// Decodes mapping `index` (already counted) into `out`, only the
+    /// `wanted` keys if given.
+    fn map_into(&mut self, index: usize, out: &mut B::Map, wanted: Wanted) -> Result<(), String> {
+        let graph = self.graph;
+        let Raw::Map(children) = &graph.nodes[index] else {
             return Ok(());
         };
         for pair in children.chunks(2) {
             let [key, value] = *pair else { continue };
             if self.is_merge_key(key) {
-                self.merge(value, out)?;
+                self.merge(value, out, wanted)?;
                 continue;
             }
-            let key_node = self.node(key)?;
-            let key_text = match key_node {
-                Node::Seq(_) | Node::Map(_) => {
-                    return Err(format!("yaml: invalid map key: {}", go_sharp_v(&key_node)));
-                }
-                _ => self.key_string(key, &key_node),
+            let key_out = self.node(key)?;
+            let Some(key_text) = self.key_string(key) else {
+                let key = Decoder::new(self.graph, GoValues).node(key)?;
+                return Err(format!("yaml: invalid map key: {}", goval::sharp_v(&key)));
             };
-            let value_node = self.node(value)?;
-            match key_text {
-                Ok(text) => out.insert(text, value_node),
-                Err(describe) => {
-                    if self.key_error.is_none() {
-                        self.key_error = Some(format!(
-                            "{describe}, value: {}",
-                            go_plus_sharp_v(&value_node)
-                        ));
-                    }
-                }
+            if let (Some(wanted), Some(text)) = (wanted, &key_text)
+                && !wanted(text)
+            {
+                continue;
             }
+            self.bad_key |= key_text.is_none();
+            let value_out = self.node(value)?;
+            self.build.insert(out, key_text, key_out, value_out);
         }
         Ok(())
     }
@@ -1109,22 +533,23 @@ impl Decoder<'_> {
         }
     }
 
-    fn merge(&mut self, index: usize, out: &mut MapBuilder) -> Result<(), String> {
+    fn merge(&mut self, index: usize, out: &mut B::Map, wanted: Wanted) -> Result<(), String> {
         const WANT_MAP: &str = "yaml: map merge requires map or sequence of maps as the value";
-        match &self.graph.nodes[index] {
+        let graph = self.graph;
+        match &graph.nodes[index] {
             Raw::Map(_) => {
                 self.count()?;
-                self.map_into(index, out)
+                self.map_into(index, out, wanted)
             }
-            Raw::Alias { .. } => self.merge_alias(index, out, WANT_MAP),
+            Raw::Alias { .. } => self.merge_alias(index, out, wanted, WANT_MAP),
             Raw::Seq(children) => {
                 for &item in children.iter().rev() {
-                    match &self.graph.nodes[item] {
+                    match &graph.nodes[item] {
                         Raw::Map(_) => {
                             self.count()?;
-                            self.map_into(item, out)?;
+                            self.map_into(item, out, wanted)?;
                         }
-                        Raw::Alias { .. } => self.merge_alias(item, out, WANT_MAP)?,
+                        Raw::Alias { .. } => self.merge_alias(item, out, wanted, WANT_MAP)?,
                         _ => return Err(WANT_MAP.into()),
                     }
                 }
@@ -1137,49 +562,49 @@ impl Decoder<'_> {
     fn merge_alias(
         &mut self,
         index: usize,
-        out: &mut MapBuilder,
+        out: &mut B::Map,
+        wanted: Wanted,
         want: &str,
     ) -> Result<(), String> {
-        let Raw::Alias { target, at } = self.graph.nodes[index] else {
+        let Raw::Alias { target, name } = self.graph.nodes[index] else {
             return Err(want.into());
         };
         if !matches!(self.graph.nodes[target], Raw::Map(_)) {
             return Err(want.into());
         }
         self.count()?;
-        self.enter_alias(index, at)?;
-        let result = self.count().and_then(|()| self.map_into(target, out));
+        self.enter_alias(index, name)?;
+        let result = self
+            .count()
+            .and_then(|()| self.map_into(target, out, wanted));
         self.leave_alias();
         result
     }
 
-    /// sigs.k8s.io/yaml's key conversion. `Err` describes an unsupported key.
-    fn key_string(&self, index: usize, key: &Node) -> Result<String, String> {
-        let scalar = self.key_scalar(index);
-        match scalar {
-            Some(Scalar::Uint(u)) => {
-                Err(format!("unsupported map key of type: uint64, key: {u:#x}"))
-            }
-            Some(Scalar::Float(f)) => Ok(match format_float(f, Layout::General, true).as_str() {
-                "+Inf" => ".inf".into(),
-                "-Inf" => "-.inf".into(),
-                "NaN" => ".nan".into(),
-                other => other.into(),
+    /// sigs.k8s.io/yaml's key conversion of key `index`: `None` for a
+    /// collection, `Some(None)` for a key JSON cannot hold (null, uint64).
+    fn key_string(&self, index: usize) -> Option<Option<Cow<'g, str>>> {
+        Some(match self.key_scalar(index)? {
+            Scalar::Uint(_) | Scalar::Null => None,
+            Scalar::Float(f) => Some(match format_float(f, Layout::General, true).as_str() {
+                "+Inf" => Cow::Borrowed(".inf"),
+                "-Inf" => Cow::Borrowed("-.inf"),
+                "NaN" => Cow::Borrowed(".nan"),
+                other => Cow::Owned(other.to_string()),
             }),
-            Some(Scalar::Int(i)) => Ok(i.to_string()),
-            Some(Scalar::Bool(b)) => Ok(b.to_string()),
-            Some(Scalar::Str(s)) => Ok(s),
-            Some(Scalar::Null) | None => match key {
-                Node::Str(s) => Ok(s.clone()),
-                _ => Err("unsupported map key of type: %!s(<nil>), key: <nil>".into()),
-            },
-        }
+            Scalar::Int(i) => Some(Cow::Owned(i.to_string())),
+            Scalar::Bool(b) => Some(Cow::Borrowed(if b { "true" } else { "false" })),
+            Scalar::Str(s) => Some(s),
+            Scalar::Bytes(bytes) => Some(Cow::Owned(go_lossy_utf8(&bytes))),
+        })
     }
 
-    /// The yaml.v2-typed value of a scalar key (following aliases).
-    fn key_scalar(&self, mut index: usize) -> Option<Scalar> {
+    /// The yaml.v2-typed value of a scalar key (following aliases); `None`
+    /// for a collection. (The key itself was decoded without error.)
+    fn key_scalar(&self, mut index: usize) -> Option<Scalar<'g>> {
+        let graph = self.graph;
         for _ in 0..=MAX_DEPTH {
-            match &self.graph.nodes[index] {
+            match &graph.nodes[index] {
                 Raw::Alias { target, .. } => index = *target,
                 Raw::Scalar {
                     value,
@@ -1190,23 +615,6 @@ impl Decoder<'_> {
             }
         }
         None
-    }
-
-    fn to_node(&self, scalar: Scalar) -> Node {
-        match scalar {
-            Scalar::Null => Node::Null,
-            Scalar::Bool(b) => Node::Bool(b),
-            Scalar::Str(s) => Node::Str(s),
-            Scalar::Uint(u) => Node::Float(u as f64),
-            Scalar::Int(i) => match self.numbers {
-                Numbers::Float64 => Node::Float(i as f64),
-                Numbers::Int64 => Node::Int(i),
-            },
-            Scalar::Float(f) => match self.numbers {
-                Numbers::Float64 => Node::Float(f),
-                Numbers::Int64 => json_number(f),
-            },
-        }
     }
 }
 
@@ -1233,26 +641,27 @@ fn allowed_alias_ratio(decode_count: u64) -> f64 {
 }
 
 /// yaml.v2's scalar decoding into `interface{}`.
-fn scalar(value: &str, implicit: bool, tag: Option<&str>) -> Result<Scalar, String> {
+fn scalar<'g>(value: &'g str, implicit: bool, tag: Option<&str>) -> Result<Scalar<'g>, String> {
+    let text = || Scalar::Str(Cow::Borrowed(value));
     if tag == Some("!") {
         // The non-specific tag: never resolved.
-        return Ok(Scalar::Str(value.to_string()));
+        return Ok(text());
     }
     let Some(tag) = tag else {
         return Ok(if implicit {
             from_resolved(resolve_plain(value), value)
         } else {
-            Scalar::Str(value.to_string())
+            text()
         });
     };
     let Some(kind) = tag.strip_prefix(CORE) else {
         // Unknown tags keep the text.
-        return Ok(Scalar::Str(value.to_string()));
+        return Ok(text());
     };
     match kind {
-        "str" => Ok(Scalar::Str(value.to_string())),
+        "str" => Ok(text()),
         "binary" => decode_base64(value)
-            .map(|bytes| Scalar::Str(go_lossy_utf8(&bytes)))
+            .map(Scalar::Bytes)
             .ok_or_else(|| "yaml: !!binary value contains invalid base64 data".to_string()),
         "bool" | "int" | "float" | "null" | "timestamp" => {
             let resolved = resolve_plain(value);
@@ -1283,18 +692,18 @@ fn scalar(value: &str, implicit: bool, tag: Option<&str>) -> Result<Scalar, Stri
             }
         }
         // !!map, !!seq, !!merge and others on a scalar: the text.
-        _ => Ok(Scalar::Str(value.to_string())),
+        _ => Ok(text()),
     }
 }
 
-fn from_resolved(resolved: Resolved, text: &str) -> Scalar {
+fn from_resolved(resolved: Resolved, text: &str) -> Scalar<'_> {
     match resolved {
         Resolved::Null => Scalar::Null,
         Resolved::Bool(b) => Scalar::Bool(b),
         Resolved::Int(i) => Scalar::Int(i),
         Resolved::Uint(u) => Scalar::Uint(u),
         Resolved::Float(f) => Scalar::Float(f),
-        Resolved::Timestamp | Resolved::Str => Scalar::Str(text.to_string()),
+        Resolved::Timestamp | Resolved::Str => Scalar::Str(Cow::Borrowed(text)),
     }
 }
 
@@ -1371,63 +780,4 @@ fn first_non_finite(node: &Node) -> Option<f64> {
         }
         _ => None,
     }
-}
-
-/// Go's `%#v` of a decoded yaml.v2 value (for `invalid map key` messages).
-fn go_sharp_v(node: &Node) -> String {
-    match node {
-        Node::Seq(items) => {
-            let inner: Vec<String> = items.iter().map(go_sharp_v_inner).collect();
-            format!("[]interface {{}}{{{}}}", inner.join(", "))
-        }
-        Node::Map(entries) => {
-            let mut sorted: Vec<&(String, Node)> = entries.iter().collect();
-            sorted.sort_by(|a, b| a.0.cmp(&b.0));
-            let inner: Vec<String> = sorted
-                .iter()
-                .map(|(k, v)| format!("{}:{}", go_quote(k), go_sharp_v_inner(v)))
-                .collect();
-            format!("map[interface {{}}]interface {{}}{{{}}}", inner.join(", "))
-        }
-        other => go_plus_sharp_v(other),
-    }
-}
-
-fn go_sharp_v_inner(node: &Node) -> String {
-    match node {
-        Node::Null => "interface {}(nil)".into(),
-        other => go_sharp_v(other),
-    }
-}
-
-/// Go's `%+#v` of a value held in an `interface{}`.
-fn go_plus_sharp_v(node: &Node) -> String {
-    match node {
-        Node::Null => "<nil>".into(),
-        Node::Bool(b) => b.to_string(),
-        Node::Int(i) => i.to_string(),
-        Node::Float(f) => format_float(*f, Layout::General, false),
-        Node::Str(s) => go_quote(s),
-        Node::Seq(_) | Node::Map(_) => go_sharp_v(node),
-    }
-}
-
-/// Go's `strconv.Quote` for common text.
-fn go_quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }

@@ -24,9 +24,13 @@
 
 mod emit;
 mod gonum;
+mod goval;
 mod json;
 mod load;
+mod parse;
+mod reader;
 mod resolve;
+mod scan;
 mod serde_json_bridge;
 mod split;
 mod utf8;
@@ -35,8 +39,9 @@ mod utf8;
 mod tests;
 
 pub use emit::{to_yaml, to_yaml_pretty};
+pub(crate) use gonum::{Layout, format_float};
 pub use json::{GoJson, from_json, to_json, to_pretty_json, to_raw_json};
-pub use load::load;
+pub use load::{load, load_top_level};
 pub use serde_json_bridge::{json_from_node, node_from_json};
 pub use split::split_manifests;
 pub use utf8::check_utf8;
@@ -76,6 +81,11 @@ pub enum Numbers {
     /// Kubernetes' decoders make of a manifest (YAML → JSON → int64 where
     /// possible). Note that through JSON a YAML `1.0` is the integer `1`.
     Int64,
+    /// Numbers as yaml.v2 types them, before any JSON: integers that fit
+    /// in `i64` are [`Node::Int`], others and floats [`Node::Float`] (what
+    /// sigs.k8s.io/yaml turns into text where a Go string is the target).
+    /// [`from_json`] reads JSON as with [`Numbers::Int64`].
+    Yaml,
 }
 
 /// An error, worded exactly as the Go code Helm calls words it.

@@ -76,6 +76,18 @@ fn resolve_number(text: &str) -> Resolved {
     {
         return Resolved::Float(f);
     }
+    // What Go's base-0 parsing refused after `0b`: a signed binary number
+    // (`0b-1` is -1), or an unsigned one too big for int64.
+    if let Some(binary) = plain.strip_prefix("0b") {
+        if let Ok(i) = i64::from_str_radix(binary, 2) {
+            return Resolved::Int(i);
+        }
+        if !binary.starts_with(['+', '-'])
+            && let Ok(u) = u64::from_str_radix(binary, 2)
+        {
+            return Resolved::Uint(u);
+        }
+    }
     Resolved::Str
 }
 
@@ -305,6 +317,10 @@ mod tests {
         assert_eq!(resolve_plain(".5"), Resolved::Float(0.5));
         assert_eq!(resolve_plain("0x1p-2"), Resolved::Str);
         assert_eq!(resolve_plain("1:20"), Resolved::Str);
+        // After base 0 fails, `0b` tries a signed binary number.
+        assert_eq!(resolve_plain("0b-1"), Resolved::Int(-1));
+        assert_eq!(resolve_plain("0b+1_0"), Resolved::Int(2));
+        assert_eq!(resolve_plain("-0b-1"), Resolved::Str);
     }
 
     #[test]

@@ -48,20 +48,14 @@ fn next_separator(bytes: &[u8], from: usize) -> Option<(usize, usize)> {
     if from == 0 && dashes(0) {
         return Some((0, end_of(3)));
     }
-    let mut newline = from;
-    while newline < bytes.len() {
-        if bytes[newline] == b'\n' && dashes(newline + 1) {
-            // The match starts where the run of whitespace ending in this
-            // newline starts (but not before `from`).
-            let mut start = newline;
-            while start > from && is_space(bytes[start - 1]) {
-                start -= 1;
-            }
-            return Some((start, end_of(newline + 4)));
-        }
-        newline += 1;
+    let newline = from + memchr::memmem::find(&bytes[from..], b"\n---")?;
+    // The match starts where the run of whitespace ending in this newline
+    // starts (but not before `from`).
+    let mut start = newline;
+    while start > from && is_space(bytes[start - 1]) {
+        start -= 1;
     }
-    None
+    Some((start, end_of(newline + 4)))
 }
 
 #[cfg(test)]

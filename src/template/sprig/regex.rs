@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use regex::Regex;
 
@@ -12,16 +13,17 @@ use crate::template::TypedList;
 use crate::template::string_from_bytes;
 
 thread_local! {
-    static CACHE: RefCell<HashMap<String, Regex>> = RefCell::new(HashMap::new());
+    // Shared, not cloned: a cloned `Regex` starts with an empty match cache.
+    static CACHE: RefCell<HashMap<String, Rc<Regex>>> = RefCell::new(HashMap::new());
 }
 
 /// `regexp.Compile`, with Go's error text.
-fn compile(expr: &str) -> Result<Regex, String> {
+fn compile(expr: &str) -> Result<Rc<Regex>, String> {
     if let Some(re) = CACHE.with(|c| c.borrow().get(expr).cloned()) {
         return Ok(re);
     }
     let translated = translate(expr).map_err(|code| format!("error parsing regexp: {code}"))?;
-    let re = Regex::new(&translated).map_err(|e| go_error(expr, &e))?;
+    let re = Rc::new(Regex::new(&translated).map_err(|e| go_error(expr, &e))?);
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() > 256 {
@@ -237,7 +239,7 @@ fn go_error(expr: &str, e: &regex::Error) -> String {
 }
 
 /// `regexp.MustCompile`'s panic.
-fn must_compile(expr: &str) -> Result<Regex, String> {
+fn must_compile(expr: &str) -> Result<Rc<Regex>, String> {
     compile(expr).map_err(|e| format!("regexp: Compile({}): {e}", go_backquote(expr)))
 }
 
@@ -259,10 +261,10 @@ fn pair(
 ) {
     let plain = imp.clone();
     def(f, name, params, move |a| {
-        Ok(plain(&must_compile(s(&a[0]))?, &a))
+        Ok(plain(&*must_compile(s(&a[0]))?, &a))
     });
     let must = format!("must{}{}", name[..1].to_uppercase(), &name[1..]);
-    def(f, &must, params, move |a| Ok(imp(&compile(s(&a[0]))?, &a)));
+    def(f, &must, params, move |a| Ok(imp(&*compile(s(&a[0]))?, &a)));
 }
 
 pub(super) fn register(f: &mut Funcs) {

@@ -5,7 +5,9 @@ use std::cmp::Ordering;
 use std::rc::Rc;
 use std::sync::LazyLock;
 
-use regex::Regex;
+// regex-lite: these small expressions are compiled on every run, and the
+// full regex crate took 4M instructions (about a millisecond) to build them.
+use regex_lite::Regex;
 
 use super::{Func, Ty, Value, def, s};
 use crate::template::Funcs;
@@ -34,8 +36,9 @@ static LOOSE: LazyLock<Regex> = LazyLock::new(|| {
 const CV: &str = r"v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
 const OPS: &str = r"=||!=|>|<|>=|=>|<=|=<|~|~>|\^";
 
+/// Go's `\s` is ASCII (`[\t\n\f\r ]`), regex-lite's adds `\v`: spell it out.
 fn re(text: String) -> Regex {
-    Regex::new(&text).unwrap_or_else(|e| panic!("{e}"))
+    Regex::new(&text.replace(r"\s", r"[\t\n\f\r ]")).unwrap_or_else(|e| panic!("{e}"))
 }
 
 static CONSTRAINT: LazyLock<Regex> = LazyLock::new(|| re(format!(r"^\s*({OPS})\s*({CV})\s*$")));
