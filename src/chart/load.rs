@@ -83,15 +83,16 @@ fn walk(dir: &Path, prefix: &str, rules: &Rules, out: &mut Vec<File>) -> Result<
 /// Loads a gzipped chart archive. The first path component (the chart's
 /// directory) is stripped from every entry.
 pub fn load_archive(data: &[u8]) -> Result<Chart, Error> {
-    let mut gz = flate2::read::GzDecoder::new(data);
-    let mut raw = Vec::new();
-    gz.read_to_end(&mut raw)
+    let raw = gunzip(data)?;
+    // Entries are read from memory: seeking skips what is not read, and a
+    // file's data is a slice of `raw`, not a copy.
+    let mut archive = tar::Archive::new(std::io::Cursor::new(&raw[..]));
+    let entries = archive
+        .entries_with_seek()
         .map_err(|e| Error::new(format!("{e}")))?;
-    let mut archive = tar::Archive::new(raw.as_slice());
-    let entries = archive.entries().map_err(|e| Error::new(format!("{e}")))?;
     let mut files: Vec<File> = Vec::new();
     for entry in entries {
-        let mut entry = entry.map_err(|e| Error::new(format!("{e}")))?;
+        let entry = entry.map_err(|e| Error::new(format!("{e}")))?;
         if !entry.header().entry_type().is_file() {
             continue;
         }
@@ -111,22 +112,40 @@ pub fn load_archive(data: &[u8]) -> Result<Chart, Error> {
                 "chart illegally contains content outside the base directory",
             ));
         }
-        let mut data = Vec::new();
-        entry
-            .read_to_end(&mut data)
-            .map_err(|e| Error::new(format!("{e}")))?;
+        let start = usize::try_from(entry.raw_file_position()).unwrap_or(usize::MAX);
+        let end = usize::try_from(entry.size())
+            .ok()
+            .and_then(|size| start.checked_add(size))
+            .filter(|&end| end <= raw.len())
+            .ok_or_else(|| Error::new("unexpected EOF in chart archive"))?;
         let name = rest.to_string();
         // A later entry with the same name replaces the earlier one.
         files.retain(|f| f.name != name);
         files.push(File {
             name,
-            data: Bytes::from(data),
+            data: raw.slice(start..end),
         });
     }
     if files.is_empty() {
         return Err(Error::new("no files in chart archive"));
     }
     load_files(files)
+}
+
+/// The archive's content, read in one go into a buffer of the size its gzip
+/// trailer gives (bounded by deflate's best ratio, so a lying trailer cannot
+/// reserve more than a real stream could fill).
+fn gunzip(data: &[u8]) -> Result<Bytes, Error> {
+    const DEFLATE_MAX_RATIO: usize = 1032;
+    let trailer = data.len().checked_sub(4).map_or(0, |at| {
+        u32::from_le_bytes([data[at], data[at + 1], data[at + 2], data[at + 3]])
+    });
+    let hint = (trailer as usize).min(data.len().saturating_mul(DEFLATE_MAX_RATIO));
+    let mut raw = Vec::with_capacity(hint);
+    flate2::bufread::GzDecoder::new(data)
+        .read_to_end(&mut raw)
+        .map_err(|e| Error::new(format!("{e}")))?;
+    Ok(Bytes::from(raw))
 }
 
 fn strip_bom(data: Bytes) -> Bytes {

@@ -64,22 +64,42 @@ pub fn render(
     user_values: &Node,
     options: &RenderOptions,
 ) -> Result<Rendered, Error> {
-    std::thread::scope(|scope| {
-        let worker = std::thread::Builder::new()
-            .name("tare-render".into())
-            .stack_size(RENDER_STACK)
-            .spawn_scoped(scope, move || render_on_thread(chart, user_values, options))
-            .map_err(|e| Error::new(format!("cannot start the rendering thread: {e}")))?;
-        worker
-            .join()
-            .unwrap_or_else(|_| Err(Error::new("rendering template failed: internal error")))
-    })
+    let user_values = user_values.clone();
+    let options = options.clone();
+    let (reply, outcome) = std::sync::mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .name("tare-render".into())
+        .stack_size(RENDER_STACK)
+        .spawn(move || {
+            let mut leftovers = Leftovers::default();
+            let rendered = render_on_thread(chart, &user_values, &options, &mut leftovers);
+            // The caller may have gone: then nobody needs the result.
+            let _ = reply.send(rendered);
+        })
+        .map_err(|e| Error::new(format!("cannot start the rendering thread: {e}")))?;
+    outcome
+        .recv()
+        .unwrap_or_else(|_| Err(Error::new("rendering template failed: internal error")))
+}
+
+/// What a render is done with but has not freed yet. Freeing a chart's
+/// values and parsed templates costs a tenth of a render, so the render
+/// thread frees them after handing its result over, while the caller goes
+/// on (and a process that exits first never pays for it).
+#[derive(Default)]
+struct Leftovers(Vec<Box<dyn std::any::Any>>);
+
+impl Leftovers {
+    fn keep<T: 'static>(&mut self, thing: T) {
+        self.0.push(Box::new(thing));
+    }
 }
 
 fn render_on_thread(
     mut chart: Chart,
     user: &Node,
     options: &RenderOptions,
+    leftovers: &mut Leftovers,
 ) -> Result<Rendered, Error> {
     process_dependencies(&mut chart, user)?;
     let kube_version = match &options.kube_version {
@@ -132,8 +152,11 @@ fn render_on_thread(
             ("Service".to_string(), Value::from("Helm")),
         ]),
     ));
-    let rendered = render_templates(&chart, &values, &release, &caps)?;
-    output::build(&chart, rendered, options.render_subchart_notes)
+    let rendered = render_templates(&chart, &values, &release, &caps, leftovers)?;
+    let built = output::build(&chart, rendered, options.render_subchart_notes);
+    leftovers.keep(chart);
+    leftovers.keep(values);
+    built
 }
 
 struct Renderable<'c> {
@@ -443,6 +466,7 @@ fn render_templates(
     values: &Node,
     release: &Value,
     caps: &Value,
+    leftovers: &mut Leftovers,
 ) -> Result<BTreeMap<String, String>, Error> {
     let mut renderables = BTreeMap::new();
     let root_values = node_to_value(values, MapKind::HelmValues);
@@ -488,5 +512,6 @@ fn render_templates(
             .map_err(|e| exec_error(name, &e))?;
         rendered.insert(name.clone(), strip_no_value(out));
     }
+    leftovers.keep(set);
     Ok(rendered)
 }
