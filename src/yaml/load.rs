@@ -129,13 +129,23 @@ enum Raw<'a> {
         /// The long form of an explicit tag (`tag:yaml.org,2002:int`, `!foo`).
         tag: Option<String>,
     },
-    Seq(Vec<usize>),
+    Seq(Subtree),
     /// Keys and values, alternating.
-    Map(Vec<usize>),
+    Map(Subtree),
     Alias {
         target: usize,
         name: &'a str,
     },
+}
+
+/// Where a collection's nodes are: the parser emits a subtree contiguously,
+/// so its children are the nodes after it up to `end`, each followed by its
+/// own subtree (no list of children to allocate per collection).
+#[derive(Clone, Copy, Default)]
+struct Subtree {
+    end: usize,
+    /// Direct children.
+    count: usize,
 }
 
 struct Graph<'a> {
@@ -144,6 +154,28 @@ struct Graph<'a> {
     /// The deepest nesting of collections in the text.
     deepest: usize,
     has_aliases: bool,
+}
+
+impl Graph<'_> {
+    /// The direct children of collection `index`, in order.
+    fn children(&self, index: usize) -> impl Iterator<Item = usize> + '_ {
+        let end = match &self.nodes[index] {
+            Raw::Seq(tree) | Raw::Map(tree) => tree.end,
+            Raw::Scalar { .. } | Raw::Alias { .. } => index + 1,
+        };
+        let first = Some(index + 1).filter(|&child| child < end);
+        std::iter::successors(first, move |&child| {
+            Some(self.subtree_end(child)).filter(|&next| next < end)
+        })
+    }
+
+    /// The first node after `index`'s subtree.
+    fn subtree_end(&self, index: usize) -> usize {
+        match &self.nodes[index] {
+            Raw::Seq(tree) | Raw::Map(tree) => tree.end,
+            Raw::Scalar { .. } | Raw::Alias { .. } => index + 1,
+        }
+    }
 }
 
 /// Parses the first document into a graph, as yaml.v2's parser does: the
@@ -159,7 +191,8 @@ fn parse_first_document(text: &str) -> Result<Graph<'_>, String> {
     };
     let mut parser = Parser::new(text, skipped);
     let mut graph = Graph {
-        nodes: Vec::new(),
+        // About one node per 16 bytes of text spares most regrowth copies.
+        nodes: Vec::with_capacity(text.len() / 16),
         root: None,
         deepest: 0,
         has_aliases: false,
@@ -175,7 +208,12 @@ fn parse_first_document(text: &str) -> Result<Graph<'_>, String> {
     loop {
         let (raw, anchor) = match next()? {
             Event::SequenceEnd | Event::MappingEnd => {
-                open.pop();
+                let end = graph.nodes.len();
+                if let Some(closed) = open.pop()
+                    && let Raw::Seq(tree) | Raw::Map(tree) = &mut graph.nodes[closed]
+                {
+                    tree.end = end;
+                }
                 if open.is_empty() {
                     break;
                 }
@@ -194,8 +232,8 @@ fn parse_first_document(text: &str) -> Result<Graph<'_>, String> {
                 };
                 (raw, anchor)
             }
-            Event::SequenceStart { anchor } => (Raw::Seq(Vec::new()), anchor),
-            Event::MappingStart { anchor } => (Raw::Map(Vec::new()), anchor),
+            Event::SequenceStart { anchor } => (Raw::Seq(Subtree::default()), anchor),
+            Event::MappingStart { anchor } => (Raw::Map(Subtree::default()), anchor),
             Event::Alias(name) => {
                 graph.has_aliases = true;
                 let target = *anchors
@@ -215,7 +253,7 @@ fn parse_first_document(text: &str) -> Result<Graph<'_>, String> {
         }
         match open.last() {
             Some(&parent) => match &mut graph.nodes[parent] {
-                Raw::Seq(children) | Raw::Map(children) => children.push(index),
+                Raw::Seq(tree) | Raw::Map(tree) => tree.count += 1,
                 Raw::Scalar { .. } | Raw::Alias { .. } => {}
             },
             None => graph.root = Some(index),
@@ -446,10 +484,10 @@ impl<'g, 'a: 'g, B: Build<'g>> Decoder<'g, 'a, B> {
                 self.non_finite |= matches!(scalar, Scalar::Float(f) if !f.is_finite());
                 Ok(self.build.scalar(scalar))
             }
-            Raw::Seq(children) => {
+            Raw::Seq(tree) => {
                 self.descend()?;
-                let mut items = Vec::with_capacity(children.len());
-                for &child in children {
+                let mut items = Vec::with_capacity(tree.count);
+                for child in graph.children(index) {
                     items.push(self.node(child)?);
                 }
                 self.depth -= 1;
@@ -496,11 +534,11 @@ impl<'g, 'a: 'g, B: Build<'g>> Decoder<'g, 'a, B> {
     /// `wanted` keys if given.
     fn map_into(&mut self, index: usize, out: &mut B::Map, wanted: Wanted) -> Result<(), String> {
         let graph = self.graph;
-        let Raw::Map(children) = &graph.nodes[index] else {
+        if !matches!(graph.nodes[index], Raw::Map(_)) {
             return Ok(());
-        };
-        for pair in children.chunks(2) {
-            let [key, value] = *pair else { continue };
+        }
+        let mut children = graph.children(index);
+        while let (Some(key), Some(value)) = (children.next(), children.next()) {
             if self.is_merge_key(key) {
                 self.merge(value, out, wanted)?;
                 continue;
@@ -542,8 +580,9 @@ impl<'g, 'a: 'g, B: Build<'g>> Decoder<'g, 'a, B> {
                 self.map_into(index, out, wanted)
             }
             Raw::Alias { .. } => self.merge_alias(index, out, wanted, WANT_MAP),
-            Raw::Seq(children) => {
-                for &item in children.iter().rev() {
+            Raw::Seq(_) => {
+                let items: Vec<usize> = graph.children(index).collect();
+                for &item in items.iter().rev() {
                     match &graph.nodes[item] {
                         Raw::Map(_) => {
                             self.count()?;
