@@ -32,18 +32,18 @@ fn chart_with(template: &[u8]) -> Chart {
         templates: vec![
             File {
                 name: "templates/fuzz.yaml".into(),
-                data: template.to_vec(),
+                data: template.to_vec().into(),
             },
             File {
                 name: "templates/_helpers.tpl".into(),
-                data: b"{{ define \"h\" }}[{{ . }}]{{ end }}".to_vec(),
+                data: b"{{ define \"h\" }}[{{ . }}]{{ end }}".to_vec().into(),
             },
         ],
         values: tare::yaml::load(VALUES, Numbers::Float64).expect("the fuzz values are valid YAML"),
         schema: None,
         files: vec![File {
             name: "files/a.txt".into(),
-            data: b"hello\n".to_vec(),
+            data: b"hello\n".to_vec().into(),
         }],
         dependencies: Vec::new(),
     }
@@ -52,7 +52,7 @@ fn chart_with(template: &[u8]) -> Chart {
 fuzz_target!(|data: &[u8]| {
     let chart = chart_with(data);
     let user = Node::Map(Vec::new());
-    if let Ok(rendered) = chart::render(&chart, &user, &RenderOptions::default()) {
+    if let Ok(rendered) = chart::render(chart, &user, &RenderOptions::default()) {
         let _ = rendered.helm_template_output(&Default::default());
     }
 });

@@ -114,14 +114,26 @@ fn render_on_thread(
     let mut api_versions: Vec<String> =
         DEFAULT_API_VERSIONS.iter().map(|s| s.to_string()).collect();
     api_versions.extend(options.api_versions.iter().cloned());
-    let values = coalesce_values_for(&chart, user)?;
-    if !options.skip_schema_validation {
-        schema::validate_chart(&chart, &values).map_err(|e| {
-            Error::new(format!(
-                "values don't meet the specifications of the schema(s) in the following chart(s):\n{e}"
-            ))
-        })?;
-    }
+    // Parsing the templates needs only the chart: it runs here while a
+    // second thread coalesces and validates the values. Errors keep helm's
+    // order: values, then the chart's kubeVersion, then the templates.
+    let (values, parsed) = std::thread::scope(|scope| {
+        let checker = std::thread::Builder::new()
+            .name("tare-values".into())
+            .stack_size(RENDER_STACK)
+            .spawn_scoped(scope, || {
+                checked_values(&chart, user, options.skip_schema_validation)
+            })
+            .map_err(|e| Error::new(format!("cannot start the values thread: {e}")));
+        let parsed = parse_templates(&chart);
+        let values = checker.and_then(|checker| {
+            checker
+                .join()
+                .unwrap_or_else(|_| Err(Error::new("coalescing values failed: internal error")))
+        });
+        (values, parsed)
+    });
+    let values = values?;
     if !chart.metadata.kube_version.is_empty()
         && !semver::compatible(&chart.metadata.kube_version, &kube_version.string())
     {
@@ -152,16 +164,31 @@ fn render_on_thread(
             ("Service".to_string(), Value::from("Helm")),
         ]),
     ));
-    let rendered = render_templates(&chart, &values, &release, &caps, leftovers)?;
+    let (set, names) = parsed?;
+    let rendered = render_templates(&set, &names, &chart, &values, &release, &caps)?;
+    leftovers.keep(set);
     let built = output::build(&chart, rendered, options.render_subchart_notes);
     leftovers.keep(chart);
     leftovers.keep(values);
     built
 }
 
-struct Renderable<'c> {
-    /// The template's text, borrowed from the chart unless it had invalid UTF-8.
-    text: Cow<'c, str>,
+/// Helm's values for the chart: coalesced, and checked against the charts'
+/// schemas unless told not to.
+fn checked_values(chart: &Chart, user: &Node, skip_schema: bool) -> Result<Node, Error> {
+    let values = coalesce_values_for(chart, user)?;
+    if !skip_schema {
+        schema::validate_chart(chart, &values).map_err(|e| {
+            Error::new(format!(
+                "values don't meet the specifications of the schema(s) in the following chart(s):\n{e}"
+            ))
+        })?;
+    }
+    Ok(values)
+}
+
+/// What a template is executed with.
+struct Renderable {
     data: Map,
     base_path: String,
 }
@@ -263,14 +290,14 @@ fn chart_value(md: &Metadata, is_root: bool) -> Value {
 }
 
 /// Helm's `recAllTpls`: every template of the tree with the data it runs with.
-fn collect<'c>(
-    chart: &'c Chart,
+fn collect(
+    chart: &Chart,
     full_path: &str,
     values: Value,
     release: &Value,
     caps: &Value,
     is_root: bool,
-    out: &mut BTreeMap<String, Renderable<'c>>,
+    out: &mut BTreeMap<String, Renderable>,
 ) -> Map {
     let files: BTreeMap<String, Bytes> = chart
         .files
@@ -307,21 +334,59 @@ fn collect<'c>(
         let sub_data = collect(sub, &sub_path, sub_values, release, caps, false, out);
         subcharts.insert(sub.name(), Value::Map(sub_data));
     }
-    for template in &chart.templates {
-        let base = template.name.rsplit('/').next().unwrap_or(&template.name);
-        if chart.is_library() && !base.starts_with('_') {
-            continue;
-        }
+    for template in templates_of(chart) {
         out.insert(
             format!("{full_path}/{}", template.name),
             Renderable {
-                text: super::text_of(&template.data),
                 data: data.clone(),
                 base_path: format!("{full_path}/templates"),
             },
         );
     }
     data
+}
+
+/// The templates of `chart` that take part in a render: a library chart's
+/// only define (its `_` partials).
+fn templates_of(chart: &Chart) -> impl Iterator<Item = &super::model::File> {
+    chart.templates.iter().filter(|template| {
+        let base = template.name.rsplit('/').next().unwrap_or(&template.name);
+        !chart.is_library() || base.starts_with('_')
+    })
+}
+
+/// The text of every template of the chart and its subcharts, by full name
+/// (`<chart>/charts/<subchart>/templates/<file>`).
+fn template_texts<'c>(chart: &'c Chart, full_path: &str, out: &mut BTreeMap<String, Cow<'c, str>>) {
+    for sub in &chart.dependencies {
+        template_texts(sub, &format!("{full_path}/charts/{}", sub.name()), out);
+    }
+    for template in templates_of(chart) {
+        out.insert(
+            format!("{full_path}/{}", template.name),
+            super::text_of(&template.data),
+        );
+    }
+}
+
+/// Every template parsed into one set, in helm's order, and their names.
+fn parse_templates(chart: &Chart) -> Result<(TemplateSet, Vec<String>), Error> {
+    let mut texts = BTreeMap::new();
+    template_texts(chart, chart.name(), &mut texts);
+    let mut funcs = Funcs::new();
+    crate::template::register_sprig(&mut funcs);
+    // Helm removes these two from Sprig's map.
+    funcs.remove("env");
+    funcs.remove("expandenv");
+    functions::register(&mut funcs);
+    let mut set = TemplateSet::new("gotpl", funcs);
+    set.set_missing_key(MissingKey::Zero);
+    let mut names: Vec<String> = texts.keys().cloned().collect();
+    sort_templates(&mut names);
+    for name in &names {
+        set.parse(name, &texts[name]).map_err(|e| parse_error(&e))?;
+    }
+    Ok((set, names))
 }
 
 /// Helm's parse-order: deeper paths first, then reverse lexicographic.
@@ -461,12 +526,14 @@ pub(crate) fn strip_no_value(out: String) -> String {
     out.replace(NO_VALUE, "")
 }
 
+/// Executes every template but the partials (`_*`), in parse order.
 fn render_templates(
+    set: &TemplateSet,
+    names: &[String],
     chart: &Chart,
     values: &Node,
     release: &Value,
     caps: &Value,
-    leftovers: &mut Leftovers,
 ) -> Result<BTreeMap<String, String>, Error> {
     let mut renderables = BTreeMap::new();
     let root_values = node_to_value(values, MapKind::HelmValues);
@@ -479,22 +546,8 @@ fn render_templates(
         true,
         &mut renderables,
     );
-    let mut funcs = Funcs::new();
-    crate::template::register_sprig(&mut funcs);
-    // Helm removes these two from Sprig's map.
-    funcs.remove("env");
-    funcs.remove("expandenv");
-    functions::register(&mut funcs);
-    let mut set = TemplateSet::new("gotpl", funcs);
-    set.set_missing_key(MissingKey::Zero);
-    let mut names: Vec<String> = renderables.keys().cloned().collect();
-    sort_templates(&mut names);
-    for name in &names {
-        set.parse(name, &renderables[name].text)
-            .map_err(|e| parse_error(&e))?;
-    }
     let mut rendered = BTreeMap::new();
-    for name in &names {
+    for name in names {
         let base = name.rsplit('/').next().unwrap_or(name);
         if base.starts_with('_') {
             continue;
@@ -512,6 +565,5 @@ fn render_templates(
             .map_err(|e| exec_error(name, &e))?;
         rendered.insert(name.clone(), strip_no_value(out));
     }
-    leftovers.keep(set);
     Ok(rendered)
 }
