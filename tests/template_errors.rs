@@ -81,3 +81,20 @@ fn a_template_that_does_not_parse() {
     let dir = chart(&[CHART_YAML, ("templates/a.yaml", "x: {{ .Values.a\n")]);
     assert!(error_line(dir.path(), &[]).starts_with("error: parse error at (e/templates/a.yaml:"));
 }
+
+#[test]
+fn values_are_reported_before_templates_as_helm_does() {
+    // Both are wrong; tare checks them at the same time but says what helm says.
+    let dir = chart(&[
+        CHART_YAML,
+        (
+            "values.schema.json",
+            r#"{"type":"object","properties":{"port":{"type":"integer"}}}"#,
+        ),
+        ("templates/a.yaml", "x: {{ .Values.a\n"),
+    ]);
+    assert!(
+        error_line(dir.path(), &["--set", "port=abc"])
+            .starts_with("error: values don't meet the specifications of the schema(s)")
+    );
+}
