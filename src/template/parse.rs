@@ -715,7 +715,8 @@ fn unquote_char(s: &str, quote: char) -> Option<(u32, bool, &str)> {
         return Some((c as u32, false, &s[1..]));
     }
     let b = s.as_bytes();
-    let esc = *b.get(1)? as char;
+    // A backslash before a character outside ASCII escapes nothing.
+    let esc = *b.get(1).filter(|e| e.is_ascii())? as char;
     let rest = &s[2..];
     let simple = |v: char| Some((v as u32, false, rest));
     match esc {
@@ -1057,6 +1058,8 @@ mod tests {
             ("{{ (1 }}", "template: t:1: unclosed left paren"),
             ("{{\n.x\n", "template: t:3: unclosed action started at t:1"),
             ("{{ \"\\q\" }}", "template: t:1: invalid syntax"),
+            ("{{ \"\\é\" }}", "template: t:1: invalid syntax"),
+            ("{{ '\\é' }}", "template: t:1: invalid syntax"),
             (
                 "{{ 'ab' }}",
                 "template: t:1: malformed character constant: 'ab'",
