@@ -93,7 +93,7 @@ pub(crate) fn load_values(text: &str) -> Result<Node, String> {
     let mut values = Node::Map(Vec::new());
     for doc in yaml_documents(text)? {
         let node = yaml::load_as(
-            &doc,
+            doc,
             Numbers::Float64,
             Target::Map("map[string]interface {}"),
         )
@@ -108,28 +108,32 @@ pub(crate) fn load_values(text: &str) -> Result<Node, String> {
     Ok(values)
 }
 
-/// Kubernetes' `YAMLReader`: documents separated by lines starting with `---`.
-fn yaml_documents(text: &str) -> Result<Vec<String>, String> {
+/// Kubernetes' `YAMLReader`: documents separated by lines starting with `---`,
+/// as slices of `text`.
+fn yaml_documents(text: &str) -> Result<Vec<&str>, String> {
+    let bytes = text.as_bytes();
     let mut docs = Vec::new();
-    let mut current = String::new();
-    for line in text.split_inclusive('\n') {
-        if let Some(rest) = line.strip_prefix("---") {
-            let trimmed = rest.trim();
-            if !trimmed.is_empty() && !trimmed.starts_with('#') {
-                return Err(format!(
-                    "error reading yaml document: yaml: line: invalid document separator: {}",
-                    line.trim_end()
-                ));
-            }
-            if !current.is_empty() {
-                docs.push(std::mem::take(&mut current));
-            }
-            continue;
+    let mut doc_start = 0;
+    // A fast search for `---`; only those at the start of a line separate.
+    let separators =
+        memchr::memmem::find_iter(bytes, "---").filter(|&at| at == 0 || bytes[at - 1] == b'\n');
+    for at in separators {
+        let line_end = memchr::memchr(b'\n', &bytes[at..]).map_or(text.len(), |n| at + n + 1);
+        let line = &text[at..line_end];
+        let trimmed = line[3..].trim();
+        if !trimmed.is_empty() && !trimmed.starts_with('#') {
+            return Err(format!(
+                "error reading yaml document: yaml: line: invalid document separator: {}",
+                line.trim_end()
+            ));
         }
-        current.push_str(line);
+        if at > doc_start {
+            docs.push(&text[doc_start..at]);
+        }
+        doc_start = line_end;
     }
-    if !current.is_empty() {
-        docs.push(current);
+    if doc_start < text.len() {
+        docs.push(&text[doc_start..]);
     }
     Ok(docs)
 }
@@ -560,5 +564,19 @@ mod tests {
         let v = load_values("a: 1\nb: {c: 1}\n---\nb: {d: 2}\n").unwrap();
         assert_eq!(path_value(&v, "b.d"), Some(&Node::Float(2.0)));
         assert_eq!(path_value(&v, "b.c"), Some(&Node::Float(1.0)));
+    }
+
+    #[test]
+    fn documents_are_split_only_at_lines_starting_with_three_dashes() {
+        let text = "---\na: x---y\n--- # comment\n\n---\r\nb: 1\n  ---\n---";
+        assert_eq!(
+            yaml_documents(text).unwrap(),
+            ["a: x---y\n", "\n", "b: 1\n  ---\n"]
+        );
+        assert_eq!(
+            yaml_documents("a: 1\n--- b\n").unwrap_err(),
+            "error reading yaml document: yaml: line: invalid document separator: --- b"
+        );
+        assert_eq!(yaml_documents("a: 1").unwrap(), ["a: 1"]);
     }
 }
