@@ -17,6 +17,12 @@ fn chart(files: &[(&str, &str)]) -> tempfile::TempDir {
 
 const CHART_YAML: (&str, &str) = ("Chart.yaml", "apiVersion: v2\nname: e\nversion: 0.1.0\n");
 
+/// A schema that wants `port` to be an integer.
+const PORT_SCHEMA: (&str, &str) = (
+    "values.schema.json",
+    r#"{"type":"object","properties":{"port":{"type":"integer"}}}"#,
+);
+
 /// Runs `tare template r <chart> <args>` and returns its one error line.
 fn error_line(chart: &Path, args: &[&str]) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_tare"))
@@ -52,13 +58,7 @@ fn a_chart_yaml_without_a_version() {
 
 #[test]
 fn a_value_that_violates_the_schema() {
-    let dir = chart(&[
-        CHART_YAML,
-        (
-            "values.schema.json",
-            r#"{"type":"object","properties":{"port":{"type":"integer"}}}"#,
-        ),
-    ]);
+    let dir = chart(&[CHART_YAML, PORT_SCHEMA]);
     assert_eq!(
         error_line(dir.path(), &["--set", "port=abc"]),
         "error: values don't meet the specifications of the schema(s) in the following chart(s): \
@@ -87,10 +87,7 @@ fn values_are_reported_before_templates_as_helm_does() {
     // Both are wrong; tare checks them at the same time but says what helm says.
     let dir = chart(&[
         CHART_YAML,
-        (
-            "values.schema.json",
-            r#"{"type":"object","properties":{"port":{"type":"integer"}}}"#,
-        ),
+        PORT_SCHEMA,
         ("templates/a.yaml", "x: {{ .Values.a\n"),
     ]);
     assert!(
