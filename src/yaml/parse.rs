@@ -345,14 +345,8 @@ impl<'a> Parser<'a> {
         match kind {
             Kind::BlockEntry => {
                 self.skip();
-                let (next, _) = self.peek_kind()?;
-                if next != Kind::BlockEntry && next != Kind::BlockEnd {
-                    self.states.push(State::BlockSequenceEntry);
-                    self.node(true, false)
-                } else {
-                    self.state = State::BlockSequenceEntry;
-                    Ok(empty_scalar())
-                }
+                let ends = [Kind::BlockEntry, Kind::BlockEnd];
+                self.node_or_empty(&ends, State::BlockSequenceEntry, true, false)
             }
             Kind::BlockEnd => {
                 self.close_collection();
@@ -370,16 +364,8 @@ impl<'a> Parser<'a> {
             return Ok(Event::SequenceEnd);
         }
         self.skip();
-        let (next, _) = self.peek_kind()?;
-        if !matches!(
-            next,
-            Kind::BlockEntry | Kind::Key | Kind::Value | Kind::BlockEnd
-        ) {
-            self.states.push(State::IndentlessSequenceEntry);
-            return self.node(true, false);
-        }
-        self.state = State::IndentlessSequenceEntry;
-        Ok(empty_scalar())
+        let ends = [Kind::BlockEntry, Kind::Key, Kind::Value, Kind::BlockEnd];
+        self.node_or_empty(&ends, State::IndentlessSequenceEntry, true, false)
     }
 
     fn block_mapping_key(&mut self, first: bool) -> Parse<Event<'a>> {
@@ -390,14 +376,8 @@ impl<'a> Parser<'a> {
         match kind {
             Kind::Key => {
                 self.skip();
-                let (next, _) = self.peek_kind()?;
-                if !matches!(next, Kind::Key | Kind::Value | Kind::BlockEnd) {
-                    self.states.push(State::BlockMappingValue);
-                    self.node(true, true)
-                } else {
-                    self.state = State::BlockMappingValue;
-                    Ok(empty_scalar())
-                }
+                let ends = [Kind::Key, Kind::Value, Kind::BlockEnd];
+                self.node_or_empty(&ends, State::BlockMappingValue, true, true)
             }
             Kind::BlockEnd => {
                 self.close_collection();
@@ -410,17 +390,13 @@ impl<'a> Parser<'a> {
 
     fn block_mapping_value(&mut self) -> Parse<Event<'a>> {
         let (kind, _) = self.peek_kind()?;
-        self.state = State::BlockMappingKey;
         if kind != Kind::Value {
+            self.state = State::BlockMappingKey;
             return Ok(empty_scalar());
         }
         self.skip();
-        let (next, _) = self.peek_kind()?;
-        if matches!(next, Kind::Key | Kind::Value | Kind::BlockEnd) {
-            return Ok(empty_scalar());
-        }
-        self.states.push(State::BlockMappingKey);
-        self.node(true, true)
+        let ends = [Kind::Key, Kind::Value, Kind::BlockEnd];
+        self.node_or_empty(&ends, State::BlockMappingKey, true, true)
     }
 
     fn flow_sequence_entry(&mut self, first: bool) -> Parse<Event<'a>> {
@@ -465,16 +441,13 @@ impl<'a> Parser<'a> {
 
     fn flow_sequence_entry_mapping_value(&mut self) -> Parse<Event<'a>> {
         let (kind, _) = self.peek_kind()?;
-        if kind == Kind::Value {
-            self.skip();
-            let (next, _) = self.peek_kind()?;
-            if next != Kind::FlowEntry && next != Kind::FlowSequenceEnd {
-                self.states.push(State::FlowSequenceEntryMappingEnd);
-                return self.node(false, false);
-            }
+        if kind != Kind::Value {
+            self.state = State::FlowSequenceEntryMappingEnd;
+            return Ok(empty_scalar());
         }
-        self.state = State::FlowSequenceEntryMappingEnd;
-        Ok(empty_scalar())
+        self.skip();
+        let ends = [Kind::FlowEntry, Kind::FlowSequenceEnd];
+        self.node_or_empty(&ends, State::FlowSequenceEntryMappingEnd, false, false)
     }
 
     fn flow_sequence_entry_mapping_end(&mut self) -> Parse<Event<'a>> {
@@ -498,13 +471,8 @@ impl<'a> Parser<'a> {
             }
             if kind == Kind::Key {
                 self.skip();
-                let (next, _) = self.peek_kind()?;
-                if !matches!(next, Kind::Value | Kind::FlowEntry | Kind::FlowMappingEnd) {
-                    self.states.push(State::FlowMappingValue);
-                    return self.node(false, false);
-                }
-                self.state = State::FlowMappingValue;
-                return Ok(empty_scalar());
+                let ends = [Kind::Value, Kind::FlowEntry, Kind::FlowMappingEnd];
+                return self.node_or_empty(&ends, State::FlowMappingValue, false, false);
             }
             if kind != Kind::FlowMappingEnd {
                 self.states.push(State::FlowMappingEmptyValue);
@@ -518,17 +486,31 @@ impl<'a> Parser<'a> {
 
     fn flow_mapping_value(&mut self, empty: bool) -> Parse<Event<'a>> {
         let (kind, _) = self.peek_kind()?;
-        self.state = State::FlowMappingKey;
         if empty || kind != Kind::Value {
+            self.state = State::FlowMappingKey;
             return Ok(empty_scalar());
         }
         self.skip();
+        let ends = [Kind::FlowEntry, Kind::FlowMappingEnd];
+        self.node_or_empty(&ends, State::FlowMappingKey, false, false)
+    }
+
+    /// The node that comes next, then state `then`; where the next token is
+    /// one of `ends`, no node is written and an empty scalar stands for it.
+    fn node_or_empty(
+        &mut self,
+        ends: &[Kind],
+        then: State,
+        block: bool,
+        indentless_sequence: bool,
+    ) -> Parse<Event<'a>> {
         let (next, _) = self.peek_kind()?;
-        if next != Kind::FlowEntry && next != Kind::FlowMappingEnd {
-            self.states.push(State::FlowMappingKey);
-            return self.node(false, false);
+        if ends.contains(&next) {
+            self.state = then;
+            return Ok(empty_scalar());
         }
-        Ok(empty_scalar())
+        self.states.push(then);
+        self.node(block, indentless_sequence)
     }
 
     /// `%YAML` and `%TAG` directives before a document, then the default

@@ -465,13 +465,13 @@ impl<'a> Scanner<'a> {
             b'-' if self.is_blankz(1) => return self.fetch_block_entry(),
             b'?' if flow || self.is_blankz(1) => return self.fetch_key(),
             b':' if flow || self.is_blankz(1) => return self.fetch_value(),
-            b'*' => return self.fetch_anchor(true),
-            b'&' => return self.fetch_anchor(false),
-            b'!' => return self.fetch_tag(),
+            b'*' => return self.fetch_possible_key(|s| s.scan_anchor(true)),
+            b'&' => return self.fetch_possible_key(|s| s.scan_anchor(false)),
+            b'!' => return self.fetch_possible_key(Self::scan_tag),
             b'|' if !flow => return self.fetch_block_scalar(true),
             b'>' if !flow => return self.fetch_block_scalar(false),
-            b'\'' => return self.fetch_flow_scalar(true),
-            b'"' => return self.fetch_flow_scalar(false),
+            b'\'' => return self.fetch_possible_key(|s| s.scan_flow_scalar(true)),
+            b'"' => return self.fetch_possible_key(|s| s.scan_flow_scalar(false)),
             _ => {}
         }
         let indicator = matches!(
@@ -499,7 +499,7 @@ impl<'a> Scanner<'a> {
             || (c == b'-' && !self.is_blank(1))
             || (!flow && matches!(c, b'?' | b':') && !self.is_blankz(1))
         {
-            return self.fetch_plain_scalar();
+            return self.fetch_possible_key(Self::scan_plain_scalar);
         }
         self.error(self.mark, "found character that cannot start any token")
     }
@@ -767,22 +767,6 @@ impl<'a> Scanner<'a> {
         self.push_token(kind, start);
     }
 
-    fn fetch_anchor(&mut self, alias: bool) -> Scan {
-        self.save_simple_key()?;
-        self.simple_key_allowed = false;
-        let token = self.scan_anchor(alias)?;
-        self.tokens.push_back(token);
-        Ok(())
-    }
-
-    fn fetch_tag(&mut self) -> Scan {
-        self.save_simple_key()?;
-        self.simple_key_allowed = false;
-        let token = self.scan_tag()?;
-        self.tokens.push_back(token);
-        Ok(())
-    }
-
     fn fetch_block_scalar(&mut self, literal: bool) -> Scan {
         self.remove_simple_key()?;
         self.simple_key_allowed = true;
@@ -791,18 +775,12 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
-    fn fetch_flow_scalar(&mut self, single: bool) -> Scan {
+    /// Anchors, aliases, tags, flow and plain scalars: each may start a
+    /// simple key, and no other key can start right after it.
+    fn fetch_possible_key(&mut self, scan: impl FnOnce(&mut Self) -> Scan<Token<'a>>) -> Scan {
         self.save_simple_key()?;
         self.simple_key_allowed = false;
-        let token = self.scan_flow_scalar(single)?;
-        self.tokens.push_back(token);
-        Ok(())
-    }
-
-    fn fetch_plain_scalar(&mut self) -> Scan {
-        self.save_simple_key()?;
-        self.simple_key_allowed = false;
-        let token = self.scan_plain_scalar()?;
+        let token = scan(self)?;
         self.tokens.push_back(token);
         Ok(())
     }
