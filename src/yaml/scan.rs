@@ -685,21 +685,23 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
-    fn fetch_block_entry(&mut self) -> Scan {
+    /// In block context, an indicator here may open a block collection at
+    /// its column; where no key could start, `problem` is the error.
+    fn open_block_collection_here(&mut self, kind: TokenKind<'a>, problem: &str) -> Scan {
         if self.flow_level == 0 {
             if !self.simple_key_allowed {
-                return self.error(
-                    self.mark,
-                    "block sequence entries are not allowed in this context",
-                );
+                return self.error(self.mark, problem);
             }
-            self.roll_indent(
-                self.mark.column,
-                None,
-                TokenKind::BlockSequenceStart,
-                self.mark,
-            )?;
+            self.roll_indent(self.mark.column, None, kind, self.mark)?;
         }
+        Ok(())
+    }
+
+    fn fetch_block_entry(&mut self) -> Scan {
+        self.open_block_collection_here(
+            TokenKind::BlockSequenceStart,
+            "block sequence entries are not allowed in this context",
+        )?;
         // In a flow collection the parser reports the misplaced '-'.
         self.remove_simple_key()?;
         self.simple_key_allowed = true;
@@ -708,17 +710,10 @@ impl<'a> Scanner<'a> {
     }
 
     fn fetch_key(&mut self) -> Scan {
-        if self.flow_level == 0 {
-            if !self.simple_key_allowed {
-                return self.error(self.mark, "mapping keys are not allowed in this context");
-            }
-            self.roll_indent(
-                self.mark.column,
-                None,
-                TokenKind::BlockMappingStart,
-                self.mark,
-            )?;
-        }
+        self.open_block_collection_here(
+            TokenKind::BlockMappingStart,
+            "mapping keys are not allowed in this context",
+        )?;
         self.remove_simple_key()?;
         self.simple_key_allowed = self.flow_level == 0;
         self.push_single(TokenKind::Key);
@@ -743,17 +738,10 @@ impl<'a> Scanner<'a> {
             self.simple_key_allowed = false;
         } else {
             // The ':' follows a complex key ('?').
-            if self.flow_level == 0 {
-                if !self.simple_key_allowed {
-                    return self.error(self.mark, "mapping values are not allowed in this context");
-                }
-                self.roll_indent(
-                    self.mark.column,
-                    None,
-                    TokenKind::BlockMappingStart,
-                    self.mark,
-                )?;
-            }
+            self.open_block_collection_here(
+                TokenKind::BlockMappingStart,
+                "mapping values are not allowed in this context",
+            )?;
             self.simple_key_allowed = self.flow_level == 0;
         }
         self.push_single(TokenKind::Value);
