@@ -1,7 +1,6 @@
 //! The rendering driver: dependencies and values, then one template set for
 //! the whole chart tree, executed file by file as Helm's engine does.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
@@ -16,7 +15,9 @@ use super::output::{self, Rendered};
 use super::schema;
 use super::semver;
 use super::values::{coalesce_values_for, process_dependencies};
-use crate::template::{Funcs, Map, MapKind, MissingKey, TemplateError, TemplateSet, Value};
+use crate::template::{
+    Funcs, Map, MapKind, MissingKey, Source, TemplateError, TemplateSet, Value,
+};
 use crate::yaml::Node;
 
 /// Stack for the rendering thread: deep `include` recursion runs on the native stack.
@@ -357,16 +358,21 @@ fn templates_of(chart: &Chart) -> impl Iterator<Item = &super::model::File> {
 
 /// The text of every template of the chart and its subcharts, by full name
 /// (`<chart>/charts/<subchart>/templates/<file>`).
-fn template_texts<'c>(chart: &'c Chart, full_path: &str, out: &mut BTreeMap<String, Cow<'c, str>>) {
+fn template_texts(chart: &Chart, full_path: &str, out: &mut BTreeMap<String, Source>) {
     for sub in &chart.dependencies {
         template_texts(sub, &format!("{full_path}/charts/{}", sub.name()), out);
     }
     for template in templates_of(chart) {
         out.insert(
             format!("{full_path}/{}", template.name),
-            super::text_of(&template.data),
+            source_of(&template.data),
         );
     }
+}
+
+/// A template's text without a copy; invalid UTF-8 replaced as `text_of` does.
+fn source_of(data: &Bytes) -> Source {
+    Source::from_utf8(data.clone()).unwrap_or_else(|_| Source::from(super::text_of(data).into_owned()))
 }
 
 /// Every template parsed into one set, in helm's order, and their names.
@@ -384,7 +390,7 @@ fn parse_templates(chart: &Chart) -> Result<(TemplateSet, Vec<String>), Error> {
     let mut names: Vec<String> = texts.keys().cloned().collect();
     sort_templates(&mut names);
     for name in &names {
-        set.parse(name, &texts[name]).map_err(|e| parse_error(&e))?;
+        set.parse(name, texts[name].clone()).map_err(|e| parse_error(&e))?;
     }
     Ok((set, names))
 }

@@ -5,6 +5,7 @@ use std::fmt::{self, Display, Formatter, Write};
 use std::rc::Rc;
 
 use super::funcs::Callee;
+use super::source::Source;
 
 /// One named template: a file, or a `define`/`block` inside one.
 pub(super) struct Tree {
@@ -12,7 +13,7 @@ pub(super) struct Tree {
     /// The file it was parsed from, for error locations.
     pub parse_name: Rc<str>,
     /// That file's full text, to turn byte offsets into line:column.
-    pub text: Rc<str>,
+    pub text: Source,
     pub root: List,
 }
 

@@ -26,6 +26,7 @@ mod lex;
 mod marshal;
 mod parse;
 mod set;
+mod source;
 mod sprig;
 mod unicode_tables;
 mod value;
@@ -36,6 +37,7 @@ pub use gobytes::{has_raw_bytes, is_raw_byte, replace_raw_bytes, string_bytes, s
 pub(crate) use gofmt::quote as go_quote;
 pub use marshal::to_json_node;
 pub use set::{MAX_EXEC_DEPTH, MissingKey, TemplateSet};
+pub use source::Source;
 pub use sprig::register as register_sprig;
 pub use value::{Map, MapKind, Object, TypedList, Value};
 

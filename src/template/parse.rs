@@ -11,6 +11,7 @@ use super::error::TemplateError;
 use super::funcs::Funcs;
 use super::intern::Interner;
 use super::lex::{Item, ItemType, Lexer};
+use super::source::Source;
 
 /// Parenthesised pipelines nest at most this deep (Go's limit).
 const MAX_STACK_DEPTH: usize = 10_000;
@@ -20,13 +21,12 @@ const MAX_STACK_DEPTH: usize = 10_000;
 /// names and strings are shared through `names`.
 pub(super) fn parse(
     name: &str,
-    text: &str,
+    text: Source,
     funcs: &Funcs,
     names: &mut Interner,
 ) -> Result<HashMap<String, Tree>, TemplateError> {
-    let shared: Rc<str> = Rc::from(text);
     let parse_name: Rc<str> = Rc::from(name);
-    let mut lex = Lexer::new(text);
+    let mut lex = Lexer::new(&text);
     lex.break_ok = funcs.resolve("break").is_none();
     lex.continue_ok = funcs.resolve("continue").is_none();
     let mut p = Parser {
@@ -35,7 +35,7 @@ pub(super) fn parse(
         funcs,
         names,
         tree_set: HashMap::new(),
-        text: shared,
+        text: text.clone(),
         parse_name,
     };
     p.parse_top(name)?;
@@ -94,7 +94,7 @@ struct Parser<'s, 'f> {
     funcs: &'f Funcs,
     names: &'f mut Interner,
     tree_set: HashMap<String, Tree>,
-    text: Rc<str>,
+    text: Source,
     parse_name: Rc<str>,
 }
 

@@ -11,6 +11,7 @@ use super::exec::Exec;
 use super::funcs::Funcs;
 use super::intern::Interner;
 use super::parse;
+use super::source::Source;
 use super::value::Value;
 
 /// What a missing map key evaluates to (Go's `missingkey` option).
@@ -72,8 +73,8 @@ impl TemplateSet {
     /// Parses `text` as template `name` (`t.New(name).Parse(text)`). Its `define`s
     /// join the set: a non-empty definition replaces an earlier one, an empty one
     /// never does.
-    pub fn parse(&mut self, name: &str, text: &str) -> Result<(), TemplateError> {
-        let trees = parse::parse(name, text, &self.funcs, &mut self.names.borrow_mut())?;
+    pub fn parse(&mut self, name: &str, text: impl Into<Source>) -> Result<(), TemplateError> {
+        let trees = parse::parse(name, text.into(), &self.funcs, &mut self.names.borrow_mut())?;
         for (tree_name, tree) in trees {
             let keep_old = self.has_template(&tree_name) && tree.is_empty();
             if keep_old {
