@@ -32,10 +32,8 @@ impl Loc {
     }
 
     fn local() -> Loc {
-        match std::env::var("TZ") {
-            Ok(tz) if tz.is_empty() => Loc::Tz("Local".into(), TimeZone::UTC),
-            _ => Loc::Tz("Local".into(), TimeZone::system()),
-        }
+        static LOCAL: LazyLock<TimeZone> = LazyLock::new(local_zone);
+        Loc::Tz("Local".into(), LOCAL.clone())
     }
 
     /// `time.LoadLocation`; unknown names fall back to UTC, as Sprig does.
@@ -60,6 +58,26 @@ impl Loc {
             Loc::Fixed(name, off) => (*off, name.clone()),
         }
     }
+}
+
+/// Go's `time.Local`: `$TZ` when set (empty is UTC; a leading `:` is
+/// dropped; a path is a zone file, anything else a zone name), otherwise
+/// `/etc/localtime`; UTC when none loads. Read directly rather than through
+/// jiff's system lookup, which lists the whole zone database to name the zone.
+fn local_zone() -> TimeZone {
+    let from_file = |path: &str| {
+        let data = std::fs::read(path).ok()?;
+        TimeZone::tzif("Local", &data).ok()
+    };
+    let zone = match std::env::var("TZ") {
+        Err(_) => from_file("/etc/localtime"),
+        Ok(tz) => match tz.strip_prefix(':').unwrap_or(&tz) {
+            "" | "UTC" => None,
+            path if path.starts_with('/') => from_file(path),
+            name => jiff::tz::db().get(name).ok(),
+        },
+    };
+    zone.unwrap_or(TimeZone::UTC)
 }
 
 /// A Go `time.Time`.
