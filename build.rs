@@ -37,6 +37,7 @@ fn main() {
     println!("cargo:rustc-env=TARE_CHART_VERSION={chart_version}");
     package_chart(Path::new("chart"), &chart_version);
     println!("cargo:rerun-if-changed=chart");
+    link_position_dependent();
 
     for path in [
         ".git/HEAD",
@@ -45,6 +46,17 @@ fn main() {
         "chart/Chart.yaml",
     ] {
         println!("cargo:rerun-if-changed={path}");
+    }
+}
+
+/// Links the `tare` binary at a fixed address (not PIE) on Linux: a PIE's
+/// loader patches its pointer tables at every start, faulting in a hundred
+/// pages, a visible share of a small chart's render. (Helm's binary is not PIE
+/// either.) Only the binaries: proc macros must stay position-independent.
+fn link_position_dependent() {
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    if os == "linux" {
+        println!("cargo:rustc-link-arg-bins=-no-pie");
     }
 }
 

@@ -24,7 +24,7 @@ fn tune_malloc() {
     heap_on_huge_pages();
 }
 
-/// Backs the heap past its first 1-3 MiB with 2 MiB pages where the kernel
+/// Backs the heap past its first MiB with 2 MiB pages where the kernel
 /// allows it (THP in `madvise` mode): a large chart's render touches tens of
 /// MiB, and faulting those in 4 KiB at a time is a large part of its time; small
 /// charts stay within the head and pay nothing for clearing 2 MiB pages.
@@ -35,11 +35,11 @@ fn heap_on_huge_pages() {
     unsafe {
         const HUGE: usize = 2 << 20;
         const PROBE: usize = 1 << 20;
+        const HEAD: usize = 1 << 20;
         // With M_TOP_PAD set, this grows the heap by the pad in one step.
         let probe = libc::malloc(PROBE) as usize;
         // malloc wrote a header after the probe: a 2 MiB range with a page
-        // already faulted in stays on small pages, so start past it. Freeing
-        // the probe hands its pages back for the heap's small-page head.
+        // already faulted in stays on small pages, so start past it.
         let start = (probe + PROBE + 64 + HUGE - 1) & !(HUGE - 1);
         let end = libc::sbrk(0) as usize & !(HUGE - 1);
         if probe == 0 || end <= start {
@@ -48,5 +48,11 @@ fn heap_on_huge_pages() {
         }
         libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
         libc::free(probe as *mut libc::c_void);
+        // Small pages for the first MiB only: a block never touched past its
+        // header takes the rest of the head, and stays allocated (black_box:
+        // the compiler would drop an allocation nothing reads).
+        if start - probe > HEAD {
+            std::hint::black_box(libc::malloc(start - probe - HEAD));
+        }
     }
 }

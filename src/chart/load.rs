@@ -50,11 +50,16 @@ fn walk(dir: &Path, prefix: &str, rules: &Rules, out: &mut Vec<File>) -> Result<
             format!("{prefix}/{name}")
         };
         let path = entry.path();
-        // Follow symlinks, as Helm's walker does.
-        let Ok(meta) = std::fs::metadata(&path) else {
-            continue;
+        // The directory listing knows most types; symlinks are followed, as
+        // Helm's walker does.
+        let file_type = match entry.file_type() {
+            Ok(t) if !t.is_symlink() => t,
+            _ => match std::fs::metadata(&path) {
+                Ok(meta) => meta.file_type(),
+                Err(_) => continue,
+            },
         };
-        if meta.is_dir() {
+        if file_type.is_dir() {
             if rules.ignore(&rel, true) {
                 continue;
             }
@@ -63,21 +68,40 @@ fn walk(dir: &Path, prefix: &str, rules: &Rules, out: &mut Vec<File>) -> Result<
             if rules.ignore(&rel, false) {
                 continue;
             }
-            if !meta.is_file() {
+            if !file_type.is_file() {
                 return Err(Error::new(format!(
                     "cannot load irregular file {} as it has file mode type bits set",
                     path.display()
                 )));
             }
-            let data = std::fs::read(&path)
-                .map_err(|e| Error::new(format!("error reading {rel}: {e}")))?;
-            out.push(File {
-                name: rel,
-                data: Bytes::from(data),
-            });
+            let data =
+                read_file(&path).map_err(|e| Error::new(format!("error reading {rel}: {e}")))?;
+            out.push(File { name: rel, data });
         }
     }
     Ok(())
+}
+
+/// Files at least this large are mapped rather than copied (large CRDs and
+/// values files); most templates are smaller.
+const MAP_AT: u64 = 64 << 10;
+
+/// A chart file's bytes: read into memory, or mapped when large (no copy,
+/// and pages nothing reads are never loaded).
+fn read_file(path: &Path) -> std::io::Result<Bytes> {
+    let mut file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    if len >= MAP_AT {
+        // SAFETY: the mapping is read-only and private to this process; a
+        // chart being rewritten while it is rendered is outside what tare
+        // (or helm) can render consistently anyway.
+        let map = unsafe { memmap2::MmapOptions::new().len(len as usize).map(&file)? };
+        return Ok(Bytes::from_owner(map));
+    }
+    // Exactly the size just read: `read_to_end` would ask for it again.
+    let mut data = vec![0; len as usize];
+    file.read_exact(&mut data)?;
+    Ok(Bytes::from(data))
 }
 
 /// Loads a gzipped chart archive. The first path component (the chart's
@@ -518,5 +542,16 @@ mod tests {
             err.message(),
             "validation: chart.metadata.version is required"
         );
+    }
+
+    #[test]
+    fn large_and_small_files_load_with_the_same_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let small = b"small".to_vec();
+        let large: Vec<u8> = (0..MAP_AT + 7).map(|i| (i % 251) as u8).collect();
+        std::fs::write(dir.path().join("small.txt"), &small).unwrap();
+        std::fs::write(dir.path().join("large.txt"), &large).unwrap();
+        assert_eq!(read_file(&dir.path().join("small.txt")).unwrap(), small);
+        assert_eq!(read_file(&dir.path().join("large.txt")).unwrap(), large);
     }
 }

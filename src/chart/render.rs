@@ -15,9 +15,7 @@ use super::output::{self, Rendered};
 use super::schema;
 use super::semver;
 use super::values::{coalesce_values_for, process_dependencies};
-use crate::template::{
-    Funcs, Map, MapKind, MissingKey, Source, TemplateError, TemplateSet, Value,
-};
+use crate::template::{Funcs, Map, MapKind, MissingKey, Source, TemplateError, TemplateSet, Value};
 use crate::yaml::Node;
 
 /// Stack for the rendering thread: deep `include` recursion runs on the native stack.
@@ -372,7 +370,8 @@ fn template_texts(chart: &Chart, full_path: &str, out: &mut BTreeMap<String, Sou
 
 /// A template's text without a copy; invalid UTF-8 replaced as `text_of` does.
 fn source_of(data: &Bytes) -> Source {
-    Source::from_utf8(data.clone()).unwrap_or_else(|_| Source::from(super::text_of(data).into_owned()))
+    Source::from_utf8(data.clone())
+        .unwrap_or_else(|_| Source::from(super::text_of(data).into_owned()))
 }
 
 /// Every template parsed into one set, in helm's order, and their names.
@@ -390,7 +389,8 @@ fn parse_templates(chart: &Chart) -> Result<(TemplateSet, Vec<String>), Error> {
     let mut names: Vec<String> = texts.keys().cloned().collect();
     sort_templates(&mut names);
     for name in &names {
-        set.parse(name, texts[name].clone()).map_err(|e| parse_error(&e))?;
+        set.parse(name, texts[name].clone())
+            .map_err(|e| parse_error(&e))?;
     }
     Ok((set, names))
 }

@@ -1012,7 +1012,7 @@ mod tests {
     }
 
     fn err(src: &str) -> String {
-        match parse("t", src, &funcs(), &mut Interner::default()) {
+        match parse("t", src.into(), &funcs(), &mut Interner::default()) {
             Ok(_) => "no error".into(),
             Err(e) => e.to_string(),
         }
@@ -1079,7 +1079,7 @@ mod tests {
     fn defines_become_trees() {
         let set = parse(
             "file",
-            "a{{ define \"x\" }}X{{ end }}{{ block \"y\" . }}Y{{ end }}",
+            "a{{ define \"x\" }}X{{ end }}{{ block \"y\" . }}Y{{ end }}".into(),
             &funcs(),
             &mut Interner::default(),
         )

@@ -177,7 +177,7 @@ fn run(tpl: &str, data: Value, mode: MissingKey, extra: &[(&str, &str)]) -> Resu
     let mut set = TemplateSet::new("gotpl", test_funcs());
     set.set_missing_key(mode);
     for (name, src) in extra {
-        set.parse(name, src).map_err(|e| e.to_string())?;
+        set.parse(name, *src).map_err(|e| e.to_string())?;
     }
     set.parse("t", tpl).map_err(|e| e.to_string())?;
     // The golden outputs hold Go's bytes as JSON strings: broken UTF-8 as U+FFFD.
@@ -274,7 +274,7 @@ fn helm_like_funcs() -> Funcs {
         Func::new(&[Ty::Str, Ty::Any], move |call, a| {
             let mut set = call.set().clone();
             let name = call.template_name().to_string();
-            set.parse(&name, &text(&a[0])).map_err(|e| e.to_string())?;
+            set.parse(&name, text(&a[0])).map_err(|e| e.to_string())?;
             call.execute_in(&set, &name, a[1].clone())
                 .map(Value::from)
                 .map_err(|e| e.to_string())
@@ -293,7 +293,7 @@ fn render(files: &[(&str, &str)], data: Value) -> Result<String, String> {
     let mut set = TemplateSet::new("gotpl", helm_like_funcs());
     set.set_missing_key(MissingKey::Zero);
     for (name, src) in files {
-        set.parse(name, src).map_err(|e| e.to_string())?;
+        set.parse(name, *src).map_err(|e| e.to_string())?;
     }
     set.execute(files[files.len() - 1].0, data)
         .map_err(|e| e.to_string())
@@ -494,7 +494,7 @@ fn random_templates_never_panic() {
             let mut set = TemplateSet::new("gotpl", test_funcs());
             set.set_missing_key(MissingKey::Zero);
             set.set_max_depth(20);
-            let ok = set.parse("t", &src).is_ok();
+            let ok = set.parse("t", src.as_str()).is_ok();
             if ok {
                 let _ = set.execute("t", data.clone());
                 let _ = set.execute("d", data.clone());
