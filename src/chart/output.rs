@@ -116,16 +116,16 @@ pub(crate) fn build(
             notes.push_str(&text);
         }
     }
-    let documents: Vec<(&String, String)> = files
-        .iter()
+    let documents: Vec<(String, String)> = files
+        .into_iter()
         .filter(|(path, content)| {
             let base = path.rsplit('/').next().unwrap_or(path);
             !base.starts_with('_') && !content.trim().is_empty()
         })
         .flat_map(|(path, content)| {
-            yaml::split_manifests(content)
+            yaml::split_manifests_owned(content)
                 .into_iter()
-                .map(move |doc| (path, doc))
+                .map(move |doc| (path.clone(), doc))
         })
         .collect();
     let heads = read_heads(&documents);
@@ -135,7 +135,7 @@ pub(crate) fn build(
         let head = head.map_err(|e| Error::new(format!("YAML parse error on {path}: {e}")))?;
         let Some(hook_types) = head.annotation("helm.sh/hook") else {
             manifests.push(Manifest {
-                source: path.clone(),
+                source: path,
                 content: doc,
                 name: head.name().to_string(),
                 api_version: head.api_version,
@@ -164,7 +164,7 @@ pub(crate) fn build(
             .filter(|p| !p.is_empty())
             .collect();
         hooks.push(Hook {
-            source: path.clone(),
+            source: path,
             name: head.name().to_string(),
             kind: head.kind.clone(),
             content: doc,
@@ -192,7 +192,7 @@ pub(crate) fn build(
 /// Reads every document's head as Helm does, on two threads when there is
 /// much to read (each document stands alone; results keep their order, so
 /// the first failure reported is the first in Helm's order).
-fn read_heads(documents: &[(&String, String)]) -> Vec<Result<head::Head, yaml::Error>> {
+fn read_heads(documents: &[(String, String)]) -> Vec<Result<head::Head, yaml::Error>> {
     /// Below this many bytes a second thread costs more than it saves.
     const PARALLEL_FROM: usize = 64 << 10;
     let read = |doc: &String| {
@@ -250,35 +250,37 @@ fn collect_crds(chart: &Chart, full_path: &str, out: &mut Vec<Crd>) {
 impl Rendered {
     /// The stored release manifest: `---\n# Source: <path>\n<doc>\n` per document.
     pub fn manifest_text(&self, include_crds: bool) -> String {
-        let mut out = String::new();
-        if include_crds {
-            for crd in &self.crds {
-                out.push_str(&format!(
-                    "---\n# Source: {}\n{}\n",
-                    crd.source,
-                    crd.content()
-                ));
-            }
+        let crds = self.crds.iter().filter(|_| include_crds);
+        let size: usize = crds
+            .clone()
+            .map(|c| c.source.len() + c.data.len() + 16)
+            .sum::<usize>()
+            + self
+                .manifests
+                .iter()
+                .map(|m| m.source.len() + m.content.len() + 16)
+                .sum::<usize>();
+        let mut out = String::with_capacity(size);
+        for crd in crds {
+            push_document(&mut out, &crd.source, &crd.content());
         }
         for m in &self.manifests {
-            out.push_str(&format!("---\n# Source: {}\n{}\n", m.source, m.content));
+            push_document(&mut out, &m.source, &m.content);
         }
         out
     }
 
     /// Exactly what `helm template` prints on stdout.
     pub fn helm_template_output(&self, options: &PrintOptions) -> Result<String, Error> {
-        let mut out = self.manifest_text(options.include_crds).trim().to_string();
+        let mut out = self.manifest_text(options.include_crds);
+        trim_in_place(&mut out);
         out.push('\n');
         if !options.no_hooks {
             for hook in &self.hooks {
                 if options.skip_tests && hook.events.iter().any(|e| e == "test") {
                     continue;
                 }
-                out.push_str(&format!(
-                    "---\n# Source: {}\n{}\n",
-                    hook.source, hook.content
-                ));
+                push_document(&mut out, &hook.source, &hook.content);
             }
         }
         if options.show_only.is_empty() {
@@ -307,6 +309,21 @@ impl Rendered {
         }
         Ok(shown)
     }
+}
+
+/// Appends one document as helm prints it, under its `# Source:` line.
+fn push_document(out: &mut String, source: &str, content: &str) {
+    for part in ["---\n# Source: ", source, "\n", content, "\n"] {
+        out.push_str(part);
+    }
+}
+
+/// `str::trim` without a copy of what stays.
+fn trim_in_place(text: &mut String) {
+    let end = text.trim_end().len();
+    text.truncate(end);
+    let start = text.len() - text.trim_start().len();
+    text.drain(..start);
 }
 
 /// The path after the chart name in a document's `# Source: <chart>/<path>` line

@@ -112,13 +112,16 @@ impl<'a> Exec<'a> {
         let mut exec = Exec {
             set,
             tree,
-            out: String::new(),
+            // Mostly-text templates (CRDs) print about their own size: no
+            // doubling on the way there, and no slack kept afterwards.
+            out: String::with_capacity(tree.text.len()),
             node: At::None,
             vars: vec![("$", dot.clone())],
             frame: 0,
             depth,
         };
         exec.walk_list(&dot, &tree.root).map_err(|e| *e)?;
+        exec.out.shrink_to_fit();
         Ok(exec.out)
     }
 

@@ -43,7 +43,7 @@ pub(crate) use gonum::{Layout, format_float};
 pub use json::{GoJson, from_json, to_json, to_pretty_json, to_raw_json};
 pub use load::{load, load_top_level};
 pub use serde_json_bridge::{json_from_node, node_from_json};
-pub use split::split_manifests;
+pub use split::{split_manifests, split_manifests_owned};
 pub use utf8::check_utf8;
 
 use std::fmt;

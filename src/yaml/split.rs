@@ -1,5 +1,7 @@
 //! Helm's `releaseutil.SplitManifests`: one rendered file → YAML documents.
 
+use std::ops::Range;
+
 /// Splits rendered template output into documents exactly as Helm does.
 ///
 /// Helm trims the text, splits it on the regular expression
@@ -11,22 +13,51 @@
 /// The documents come back in their original order (Helm's
 /// `manifest-0`, `manifest-1`, … order).
 pub fn split_manifests(text: &str) -> Vec<String> {
-    let text = text.trim();
+    document_ranges(text)
+        .into_iter()
+        .map(|range| text[range].to_string())
+        .collect()
+}
+
+/// [`split_manifests`] on a string it may keep: a text that is one document
+/// (most rendered files) becomes that document without a copy.
+pub fn split_manifests_owned(mut text: String) -> Vec<String> {
+    let ranges = document_ranges(&text);
+    match ranges.as_slice() {
+        [only] => {
+            text.truncate(only.end);
+            text.drain(..only.start);
+            vec![text]
+        }
+        _ => ranges
+            .into_iter()
+            .map(|range| text[range].to_string())
+            .collect(),
+    }
+}
+
+/// Where each document of [`split_manifests`] is in `text`.
+fn document_ranges(text: &str) -> Vec<Range<usize>> {
+    let trimmed = text.trim();
+    let offset = trimmed.as_ptr() as usize - text.as_ptr() as usize;
     let mut documents = Vec::new();
-    let mut keep = |piece: &str| {
+    let mut keep = |from: usize, to: usize| {
+        let piece = &trimmed[from..to];
         if !piece.is_empty() {
-            documents.push(piece.trim().to_string());
+            let inner = piece.trim();
+            let start = offset + from + (inner.as_ptr() as usize - piece.as_ptr() as usize);
+            documents.push(start..start + inner.len());
         }
     };
-    let bytes = text.as_bytes();
+    let bytes = trimmed.as_bytes();
     let mut piece_start = 0;
     let mut search = 0;
     while let Some((start, end)) = next_separator(bytes, search) {
-        keep(&text[piece_start..start]);
+        keep(piece_start, start);
         piece_start = end;
         search = end;
     }
-    keep(&text[piece_start..]);
+    keep(piece_start, bytes.len());
     documents
 }
 
@@ -60,7 +91,7 @@ fn next_separator(bytes: &[u8], from: usize) -> Option<(usize, usize)> {
 
 #[cfg(test)]
 mod tests {
-    use super::split_manifests;
+    use super::{split_manifests, split_manifests_owned};
 
     #[test]
     fn documents_are_cut_at_line_start_dashes() {
@@ -71,5 +102,15 @@ mod tests {
         assert_eq!(split_manifests("a: |\n  ---\n  x\n"), ["a: |\n  ---\n  x"]);
         assert_eq!(split_manifests("a\n--- b\nc"), ["a", "b\nc"]);
         assert!(split_manifests("  \n").is_empty());
+    }
+
+    #[test]
+    fn an_owned_text_splits_like_a_borrowed_one() {
+        for text in ["  a: 1\n", "a: 1\n---\nb: 2\n", "---\n\n", "\n--- x\n"] {
+            assert_eq!(
+                split_manifests_owned(text.to_string()),
+                split_manifests(text)
+            );
+        }
     }
 }
