@@ -14,10 +14,32 @@ pub(super) struct Tree {
     pub parse_name: Rc<str>,
     /// That file's full text, to turn byte offsets into line:column.
     pub text: Source,
-    pub root: List,
+    /// Shared by the copies of a tree parsed from identical text.
+    pub root: Rc<List>,
 }
 
 impl Tree {
+    /// This tree as parsing the same text as file `file` would have made it
+    /// (`from_file` is the file it was parsed as).
+    pub fn relabel(
+        &self,
+        from_file: &str,
+        file: &str,
+        parse_name: &Rc<str>,
+        text: &Source,
+    ) -> Tree {
+        Tree {
+            name: if self.name == from_file {
+                file.to_string()
+            } else {
+                self.name.clone()
+            },
+            parse_name: parse_name.clone(),
+            text: text.clone(),
+            root: self.root.clone(),
+        }
+    }
+
     /// Go's `IsEmptyTree`: only whitespace text (Unicode spaces, as `bytes.TrimSpace`).
     pub fn is_empty(&self) -> bool {
         self.root.nodes.iter().all(|n| match n {

@@ -188,7 +188,7 @@ impl<'s> Parser<'s, '_> {
             name,
             parse_name: self.parse_name.clone(),
             text: self.text.clone(),
-            root,
+            root: Rc::new(root),
         }
     }
 

@@ -26,6 +26,13 @@ pub enum MissingKey {
     Error,
 }
 
+/// Texts parsed so far, by content: the name each was parsed as and its trees.
+type ParsedTexts = HashMap<Source, (String, Vec<Tree>)>;
+
+/// Texts at least this long are remembered for [`TemplateSet::parse_again`];
+/// shorter ones (most `tpl` strings) cost little to parse again.
+const REMEMBER_FROM: usize = 256;
+
 /// Go's template nesting limit (`exceeded maximum template depth`).
 pub const MAX_EXEC_DEPTH: usize = 100_000;
 
@@ -42,6 +49,7 @@ pub struct TemplateSet {
     pub(super) funcs: Rc<Funcs>,
     /// Names and strings of every template parsed into the set or its clones.
     names: Rc<RefCell<Interner>>,
+    parsed: Rc<RefCell<ParsedTexts>>,
     pub(super) missing_key: MissingKey,
     pub(super) max_depth: usize,
 }
@@ -55,6 +63,7 @@ impl TemplateSet {
             own: HashMap::new(),
             funcs: Rc::new(funcs),
             names: Rc::default(),
+            parsed: Rc::default(),
             missing_key: MissingKey::default(),
             max_depth: MAX_EXEC_DEPTH,
         }
@@ -74,7 +83,20 @@ impl TemplateSet {
     /// join the set: a non-empty definition replaces an earlier one, an empty one
     /// never does.
     pub fn parse(&mut self, name: &str, text: impl Into<Source>) -> Result<(), TemplateError> {
-        let trees = parse::parse(name, text.into(), &self.funcs, &mut self.names.borrow_mut())?;
+        let text = text.into();
+        let trees = match self.parse_again(name, &text) {
+            Some(trees) => trees,
+            None => {
+                let trees = parse::parse(
+                    name,
+                    text.clone(),
+                    &self.funcs,
+                    &mut self.names.borrow_mut(),
+                )?;
+                self.remember_parse(name, &text, &trees);
+                trees
+            }
+        };
         for (tree_name, tree) in trees {
             let keep_old = self.has_template(&tree_name) && tree.is_empty();
             if keep_old {
@@ -92,6 +114,32 @@ impl TemplateSet {
             }
         }
         Ok(())
+    }
+
+    /// The trees of a text parsed before under another name (a library
+    /// chart vendored by several subcharts), relabelled for `name`.
+    fn parse_again(&self, name: &str, text: &Source) -> Option<HashMap<String, Tree>> {
+        let parsed = self.parsed.borrow();
+        let (first_name, trees) = parsed.get(text)?;
+        let parse_name: Rc<str> = Rc::from(name);
+        let relabelled = trees.iter().map(|tree| {
+            let tree = tree.relabel(first_name, name, &parse_name, text);
+            (tree.name.clone(), tree)
+        });
+        Some(relabelled.collect())
+    }
+
+    fn remember_parse(&self, name: &str, text: &Source, trees: &HashMap<String, Tree>) {
+        if text.len() < REMEMBER_FROM {
+            return;
+        }
+        let copies = trees
+            .values()
+            .map(|t| t.relabel(name, name, &t.parse_name, text))
+            .collect();
+        self.parsed
+            .borrow_mut()
+            .insert(text.clone(), (name.to_string(), copies));
     }
 
     pub fn has_template(&self, name: &str) -> bool {
@@ -163,6 +211,27 @@ mod tests {
         assert_eq!(
             run(&set, "x"),
             "template: no template \"x\" associated with template \"gotpl\""
+        );
+    }
+
+    #[test]
+    fn a_text_parsed_again_under_another_name_behaves_as_if_parsed_anew() {
+        // A library vendored twice: the second copy's file and errors carry
+        // its own name, as a fresh parse would give them.
+        let library = format!(
+            "{{{{/* {} */}}}}{{{{ define \"lib.h\" }}}}{{{{ .x.y }}}}{{{{ end }}}}file",
+            "padding ".repeat(40)
+        );
+        let mut set = TemplateSet::new("gotpl", Funcs::new());
+        assert!(set.parse("a/_lib.tpl", library.as_str()).is_ok());
+        assert!(set.parse("b/_lib.tpl", library.as_str()).is_ok());
+        assert!(set.parse("t", r#"{{ template "lib.h" 1 }}"#).is_ok());
+        assert_eq!(run(&set, "a/_lib.tpl"), "file");
+        assert_eq!(run(&set, "b/_lib.tpl"), "file");
+        assert_eq!(
+            run(&set, "t"),
+            "template: b/_lib.tpl:1:355: executing \"lib.h\" at <.x.y>: \
+             can't evaluate field x in type int"
         );
     }
 }

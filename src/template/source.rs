@@ -2,6 +2,7 @@
 //! straight from the file's bytes, and every tree keeps a cheap handle on it
 //! for its text nodes and error locations.
 
+use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 
 use bytes::Bytes;
@@ -37,5 +38,20 @@ impl From<String> for Source {
 impl From<&str> for Source {
     fn from(text: &str) -> Source {
         Source(Bytes::copy_from_slice(text.as_bytes()))
+    }
+}
+
+/// Equal when the texts are (a parse of one stands for the other's).
+impl PartialEq for Source {
+    fn eq(&self, other: &Source) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Source {}
+
+impl Hash for Source {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (**self).hash(state);
     }
 }
