@@ -822,3 +822,13 @@ fn first_non_finite(node: &Node) -> Option<f64> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// A graph keeps a node per scalar and collection of every manifest it
+    /// reads, so their size bounds a large chart's peak memory.
+    #[test]
+    fn graph_nodes_are_48_bytes() {
+        assert_eq!(std::mem::size_of::<super::Raw<'_>>(), 48);
+    }
+}
