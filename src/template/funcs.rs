@@ -2,12 +2,12 @@
 //! Go converts and checks arguments before the call and its errors name those
 //! types (`wrong type for value; expected string; got int`).
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::builtins::Builtin;
 use super::error::TemplateError;
 use super::exec::Exec;
+use super::intern::WordMap;
 use super::set::TemplateSet;
 use super::value::Value;
 
@@ -123,7 +123,7 @@ impl Callee {
 /// Functions available to templates, on top of Go's built-ins (which they override).
 #[derive(Clone, Default)]
 pub struct Funcs {
-    map: HashMap<String, Func>,
+    map: WordMap<String, Func>,
 }
 
 impl Funcs {

@@ -3,7 +3,7 @@
 //! names thousands of times; one shared `Rc<str>` each saves an allocation
 //! (and a free) per use.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
@@ -23,11 +23,15 @@ impl Interner {
     }
 }
 
+/// A map keyed by template names, function names or template texts, hashed
+/// with [`WordHasher`].
+pub(super) type WordMap<K, V> = HashMap<K, V, BuildHasherDefault<WordHasher>>;
+
 /// A word-at-a-time multiplicative hash (rustc's FxHash): the keys are short
 /// names, for which SipHash costs more than the lookup saves, and they come
 /// from the chart, not from an attacker who could make them collide at scale.
 #[derive(Default)]
-struct WordHasher(u64);
+pub(super) struct WordHasher(u64);
 
 impl WordHasher {
     fn add(&mut self, word: u64) {
@@ -45,7 +49,9 @@ impl Hasher for WordHasher {
     }
 
     fn finish(&self) -> u64 {
-        self.0
+        // The multiply mixes into the high bits; hash tables index by the
+        // low ones, so bring mixed bits down.
+        self.0.rotate_left(26)
     }
 }
 

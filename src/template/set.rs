@@ -9,7 +9,7 @@ use super::ast::Tree;
 use super::error::TemplateError;
 use super::exec::Exec;
 use super::funcs::Funcs;
-use super::intern::Interner;
+use super::intern::{Interner, WordMap};
 use super::parse;
 use super::source::Source;
 use super::value::Value;
@@ -27,7 +27,7 @@ pub enum MissingKey {
 }
 
 /// Texts parsed so far, by content: the name each was parsed as and its trees.
-type ParsedTexts = HashMap<Source, (String, Vec<Tree>)>;
+type ParsedTexts = WordMap<Source, (String, Vec<Tree>)>;
 
 /// Texts at least this long are remembered for [`TemplateSet::parse_again`];
 /// shorter ones (most `tpl` strings) cost little to parse again.
@@ -44,8 +44,8 @@ pub const MAX_EXEC_DEPTH: usize = 100_000;
 #[derive(Clone)]
 pub struct TemplateSet {
     pub(super) name: Rc<str>,
-    shared: Rc<HashMap<String, Rc<Tree>>>,
-    own: HashMap<String, Rc<Tree>>,
+    shared: Rc<WordMap<String, Rc<Tree>>>,
+    own: WordMap<String, Rc<Tree>>,
     pub(super) funcs: Rc<Funcs>,
     /// Names and strings of every template parsed into the set or its clones.
     names: Rc<RefCell<Interner>>,
@@ -60,7 +60,7 @@ impl TemplateSet {
         TemplateSet {
             name: Rc::from(name),
             shared: Rc::default(),
-            own: HashMap::new(),
+            own: WordMap::default(),
             funcs: Rc::new(funcs),
             names: Rc::default(),
             parsed: Rc::default(),
@@ -119,6 +119,9 @@ impl TemplateSet {
     /// The trees of a text parsed before under another name (a library
     /// chart vendored by several subcharts), relabelled for `name`.
     fn parse_again(&self, name: &str, text: &Source) -> Option<HashMap<String, Tree>> {
+        if text.len() < REMEMBER_FROM {
+            return None;
+        }
         let parsed = self.parsed.borrow();
         let (first_name, trees) = parsed.get(text)?;
         let parse_name: Rc<str> = Rc::from(name);
