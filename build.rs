@@ -50,7 +50,7 @@ fn main() {
 }
 
 /// Links the `tare` binary at a fixed address (not PIE) on Linux: a PIE's
-/// loader patches its pointer tables at every start, faulting in a hundred
+/// loader patches its pointer tables at every start, faulting in their
 /// pages, a visible share of a small chart's render. (Helm's binary is not PIE
 /// either.) Only the binaries: proc macros must stay position-independent.
 fn link_position_dependent() {

@@ -8,6 +8,7 @@ use super::funcs::Callee;
 use super::source::Source;
 
 /// One named template: a file, or a `define`/`block` inside one.
+#[derive(Clone)]
 pub(super) struct Tree {
     pub name: String,
     /// The file it was parsed from, for error locations.

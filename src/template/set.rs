@@ -136,10 +136,7 @@ impl TemplateSet {
         if text.len() < REMEMBER_FROM {
             return;
         }
-        let copies = trees
-            .values()
-            .map(|t| t.relabel(name, name, &t.parse_name, text))
-            .collect();
+        let copies = trees.values().cloned().collect();
         self.parsed
             .borrow_mut()
             .insert(text.clone(), (name.to_string(), copies));

@@ -8,7 +8,7 @@ use std::ops::Deref;
 use bytes::Bytes;
 
 /// UTF-8 text behind a reference-counted byte buffer.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Source(Bytes);
 
 impl Source {
@@ -50,9 +50,10 @@ impl PartialEq for Source {
 
 impl Eq for Source {}
 
-/// Hashes the length and both ends only: keys are whole template files,
-/// which differ there when they differ at all, and a collision costs one
-/// comparison. Equal texts still hash equal.
+/// Hashes the length and both ends only: whole template files are long,
+/// hashing them all cost more than the parses it saved, and texts that
+/// differ only in the middle merely collide (one comparison tells them
+/// apart). Equal texts still hash equal.
 impl Hash for Source {
     fn hash<H: Hasher>(&self, state: &mut H) {
         const END: usize = 64;

@@ -38,15 +38,15 @@ pub fn split_manifests_owned(mut text: String) -> Vec<String> {
 
 /// Where each document of [`split_manifests`] is in `text`.
 fn document_ranges(text: &str) -> Vec<Range<usize>> {
+    let leading = |s: &str| s.len() - s.trim_start().len();
+    let offset = leading(text);
     let trimmed = text.trim();
-    let offset = trimmed.as_ptr() as usize - text.as_ptr() as usize;
     let mut documents = Vec::new();
     let mut keep = |from: usize, to: usize| {
         let piece = &trimmed[from..to];
         if !piece.is_empty() {
-            let inner = piece.trim();
-            let start = offset + from + (inner.as_ptr() as usize - piece.as_ptr() as usize);
-            documents.push(start..start + inner.len());
+            let start = offset + from + leading(piece);
+            documents.push(start..start + piece.trim().len());
         }
     };
     let bytes = trimmed.as_bytes();
