@@ -22,7 +22,7 @@ fn the_embedded_charts_release_record_is_far_below_the_secret_limit() {
         name: "tars".into(),
         namespace: "tars-system".into(),
         version: 1,
-        chart: Some(chart_record(&chart)),
+        chart: Some(chart_record(&chart).unwrap()),
         config: config_of(&values),
         manifest: rendered.manifest_text(false),
         ..Default::default()

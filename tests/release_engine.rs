@@ -429,7 +429,7 @@ async fn tare_installs(client: &Client, chart_dir: &Path, name: &str, namespace:
     let request = DeployRequest {
         release: name.into(),
         namespace: namespace.into(),
-        chart: chart_record(&chart),
+        chart: chart_record(&chart).unwrap(),
         config: config_of(&values),
         manifest: rendered.manifest_text(false),
         notes: rendered.notes.clone(),

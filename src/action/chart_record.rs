@@ -1,28 +1,34 @@
 //! A loaded chart as a release record stores it (the top-level chart only:
 //! Helm does not store subcharts in the record).
 
-use crate::chart::Chart;
+use crate::chart::{self, Chart};
 use crate::release::{ChartFile, ChartRecord, Maintainer, Metadata};
 use crate::yaml::{Node, json_from_node};
 
-pub fn chart_record(chart: &Chart) -> ChartRecord {
-    let file = |f: &crate::chart::File| ChartFile {
-        name: f.name.clone(),
-        data: f.data.to_vec(),
+pub fn chart_record(chart: &Chart) -> Result<ChartRecord, chart::Error> {
+    let record = |name: &str, data: &[u8]| ChartFile {
+        name: name.to_string(),
+        data: data.to_vec(),
         ..Default::default()
     };
+    let templates = chart.templates.iter().map(|f| record(&f.name, &f.data));
+    let files = chart
+        .files
+        .iter()
+        .map(|f| Ok(record(&f.name, &f.data.bytes()?)))
+        .collect::<Result<_, chart::Error>>()?;
     let values = match json_from_node(chart.values.clone()) {
         serde_json::Value::Object(map) => Some(map),
         _ => None,
     };
-    ChartRecord {
+    Ok(ChartRecord {
         metadata: Some(metadata(chart)),
-        templates: Some(chart.templates.iter().map(file).collect()),
+        templates: Some(templates.collect()),
         values,
         schema: chart.schema.as_ref().map(|s| s.to_vec()),
-        files: Some(chart.files.iter().map(file).collect()),
+        files: Some(files),
         ..Default::default()
-    }
+    })
 }
 
 fn metadata(chart: &Chart) -> Metadata {

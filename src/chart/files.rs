@@ -8,6 +8,7 @@ use base64::Engine as _;
 use bytes::Bytes;
 
 use super::glob::Glob;
+use super::model::Contents;
 use crate::template::{Func, Map, MapKind, Object, Ty, Value, string_from_bytes, to_json_node};
 use crate::yaml::{self, Node};
 
@@ -43,35 +44,42 @@ pub(crate) fn to_yaml_string(value: &Value) -> Result<String, String> {
     Ok(text.strip_suffix('\n').unwrap_or(&text).to_string())
 }
 
-/// `.Files`: the chart's non-template files.
+/// `.Files`: the chart's non-template files, read when a template first
+/// asks for one.
 pub(crate) struct Files {
-    files: Rc<BTreeMap<String, Bytes>>,
+    files: Rc<BTreeMap<String, Contents>>,
+}
+
+/// A file's bytes, or the message a template function fails with.
+fn read(contents: &Contents) -> Result<Bytes, String> {
+    contents.bytes().map_err(|e| e.message().to_string())
 }
 
 impl Files {
-    pub(crate) fn new(files: BTreeMap<String, Bytes>) -> Files {
+    pub(crate) fn new(files: BTreeMap<String, Contents>) -> Files {
         Files {
             files: Rc::new(files),
         }
     }
 
-    fn text(&self, name: &str) -> String {
-        self.files
-            .get(name)
-            .map(|d| string_from_bytes(d))
-            .unwrap_or_default()
+    /// The file's text; empty when there is no such file.
+    fn text(&self, name: &str) -> Result<String, String> {
+        match self.files.get(name) {
+            Some(contents) => Ok(string_from_bytes(&read(contents)?)),
+            None => Ok(String::new()),
+        }
     }
 
-    fn as_map(&self, encode: impl Fn(&[u8]) -> String) -> String {
+    fn as_map(&self, encode: impl Fn(&[u8]) -> String) -> Result<String, String> {
         if self.files.is_empty() {
-            return String::new();
+            return Ok(String::new());
         }
         let mut map = BTreeMap::new();
-        for (name, data) in self.files.iter() {
+        for (name, contents) in self.files.iter() {
             let base = name.rsplit('/').next().unwrap_or(name).to_string();
-            map.insert(base, Value::from(encode(data)));
+            map.insert(base, Value::from(encode(&read(contents)?)));
         }
-        to_yaml_string(&Value::Map(Map::from_entries(MapKind::Any, map))).unwrap_or_default()
+        Ok(to_yaml_string(&Value::Map(Map::from_entries(MapKind::Any, map))).unwrap_or_default())
     }
 }
 
@@ -85,21 +93,21 @@ impl Object for Files {
         let this = Files { files };
         Some(match name {
             "Get" | "GetBytes" => Func::new(&[Ty::Str], move |_, args| {
-                Ok(Value::from(this.text(args[0].as_str().unwrap_or(""))))
+                Ok(Value::from(this.text(args[0].as_str().unwrap_or(""))?))
             }),
             "Lines" => Func::new(&[Ty::Str], move |_, args| {
                 let name = args[0].as_str().unwrap_or("");
-                let Some(data) = this.files.get(name) else {
+                let Some(contents) = this.files.get(name) else {
                     return Ok(Value::list(Vec::new()));
                 };
-                let text = string_from_bytes(data);
+                let text = string_from_bytes(&read(contents)?);
                 let text = text.strip_suffix('\n').unwrap_or(&text);
                 Ok(Value::list(text.split('\n').map(Value::from).collect()))
             }),
             "Glob" => Func::new(&[Ty::Str], move |_, args| {
                 let pattern = args[0].as_str().unwrap_or("");
                 let glob = Glob::new(pattern).or_else(|| Glob::new("**"));
-                let selected: BTreeMap<String, Bytes> = this
+                let selected: BTreeMap<String, Contents> = this
                     .files
                     .iter()
                     .filter(|(name, _)| glob.as_ref().is_some_and(|g| g.matches(name)))
@@ -108,22 +116,27 @@ impl Object for Files {
                 Ok(Value::Object(Rc::new(Files::new(selected))))
             }),
             "AsConfig" => Func::new(&[], move |_, _| {
-                Ok(Value::from(this.as_map(string_from_bytes)))
+                Ok(Value::from(this.as_map(string_from_bytes)?))
             }),
             "AsSecrets" => Func::new(&[], move |_, _| {
                 Ok(Value::from(this.as_map(|d| {
                     base64::engine::general_purpose::STANDARD.encode(d)
-                })))
+                })?))
             }),
             _ => return None,
         })
     }
 
+    /// Printing `.Files` itself shows every file (one that cannot be read
+    /// as empty: printing has no way to fail).
     fn underlying(&self) -> Option<Value> {
         let map: BTreeMap<String, Value> = self
             .files
             .iter()
-            .map(|(k, v)| (k.clone(), Value::from(string_from_bytes(v))))
+            .map(|(k, v)| {
+                let bytes = read(v).unwrap_or_default();
+                (k.clone(), Value::from(string_from_bytes(&bytes)))
+            })
             .collect();
         Some(Value::Map(Map::from_entries(MapKind::Any, map)))
     }

@@ -8,7 +8,7 @@ use bytes::Bytes;
 
 use super::Error;
 use super::ignore::Rules;
-use super::model::{Chart, Dependency, File, ImportValue, Maintainer, Metadata};
+use super::model::{Chart, Contents, Dependency, File, ImportValue, Maintainer, Metadata};
 use super::semver::Version;
 use super::values::load_values;
 use crate::yaml::{self, Node, Numbers};
@@ -37,7 +37,12 @@ pub fn load_dir(dir: &Path) -> Result<Chart, Error> {
     load_files(files)
 }
 
-fn walk(dir: &Path, prefix: &str, rules: &Rules, out: &mut Vec<File>) -> Result<(), Error> {
+fn walk(
+    dir: &Path,
+    prefix: &str,
+    rules: &Rules,
+    out: &mut Vec<File<Contents>>,
+) -> Result<(), Error> {
     let read = std::fs::read_dir(dir)
         .map_err(|e| Error::new(format!("cannot read {}: {e}", dir.display())))?;
     let mut entries: Vec<_> = read.filter_map(Result::ok).collect();
@@ -74,8 +79,7 @@ fn walk(dir: &Path, prefix: &str, rules: &Rules, out: &mut Vec<File>) -> Result<
                     path.display()
                 )));
             }
-            let data =
-                read_file(&path).map_err(|e| Error::new(format!("error reading {rel}: {e}")))?;
+            let data = Contents::on_disk(path, &rel);
             out.push(File { name: rel, data });
         }
     }
@@ -88,7 +92,7 @@ const MAP_AT: u64 = 64 << 10;
 
 /// A chart file's bytes: read into memory, or mapped when large (no copy,
 /// and pages nothing reads are never loaded).
-fn read_file(path: &Path) -> std::io::Result<Bytes> {
+pub(super) fn read_file(path: &Path) -> std::io::Result<Bytes> {
     let mut file = std::fs::File::open(path)?;
     let len = file.metadata()?.len();
     if len >= MAP_AT {
@@ -114,7 +118,7 @@ pub fn load_archive(data: &[u8]) -> Result<Chart, Error> {
     let entries = archive
         .entries_with_seek()
         .map_err(|e| Error::new(format!("{e}")))?;
-    let mut files: Vec<File> = Vec::new();
+    let mut files: Vec<File<Contents>> = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| Error::new(format!("{e}")))?;
         if !entry.header().entry_type().is_file() {
@@ -147,7 +151,7 @@ pub fn load_archive(data: &[u8]) -> Result<Chart, Error> {
         files.retain(|f| f.name != name);
         files.push(File {
             name,
-            data: raw.slice(start..end),
+            data: Contents::in_memory(strip_bom(raw.slice(start..end))),
         });
     }
     if files.is_empty() {
@@ -172,7 +176,7 @@ fn gunzip(data: &[u8]) -> Result<Bytes, Error> {
     Ok(Bytes::from(raw))
 }
 
-fn strip_bom(data: Bytes) -> Bytes {
+pub(super) fn strip_bom(data: Bytes) -> Bytes {
     if data.starts_with(b"\xEF\xBB\xBF") {
         data.slice(3..)
     } else {
@@ -181,7 +185,7 @@ fn strip_bom(data: Bytes) -> Bytes {
 }
 
 /// Builds a chart from its files (names relative to the chart root).
-pub(crate) fn load_files(files: Vec<File>) -> Result<Chart, Error> {
+pub(crate) fn load_files(files: Vec<File<Contents>>) -> Result<Chart, Error> {
     let mut metadata: Option<Metadata> = None;
     let mut chart = Chart {
         metadata: Metadata::default(),
@@ -191,12 +195,12 @@ pub(crate) fn load_files(files: Vec<File>) -> Result<Chart, Error> {
         files: Vec::new(),
         dependencies: Vec::new(),
     };
-    let mut subcharts: BTreeMap<String, Vec<File>> = BTreeMap::new();
+    let mut subcharts: BTreeMap<String, Vec<File<Contents>>> = BTreeMap::new();
     for file in files {
-        let data = strip_bom(file.data);
-        let name = file.name;
+        let File { name, data } = file;
         match name.as_str() {
             "Chart.yaml" => {
+                let data = data.bytes()?;
                 let text = super::text_of(&data);
                 let md = parse_metadata(&text)
                     .map_err(|e| Error::new(format!("cannot load Chart.yaml: {e}")))?;
@@ -215,12 +219,13 @@ pub(crate) fn load_files(files: Vec<File>) -> Result<Chart, Error> {
                 }
             }
             "values.yaml" => {
-                chart.values = load_values(&super::text_of(&data))
+                chart.values = load_values(&super::text_of(&data.bytes()?))
                     .map_err(|e| Error::new(format!("cannot load values.yaml: {e}")))?;
             }
-            "values.schema.json" => chart.schema = Some(data),
+            "values.schema.json" => chart.schema = Some(data.bytes()?),
             "requirements.yaml" => {
-                let text = super::text_of(&data);
+                let bytes = data.bytes()?;
+                let text = super::text_of(&bytes);
                 let node = yaml::load(&text, Numbers::Float64)
                     .map_err(|e| Error::new(format!("cannot load requirements.yaml: {e}")))?;
                 let deps = parse_dependencies(get(&node, "dependencies"))
@@ -231,7 +236,10 @@ pub(crate) fn load_files(files: Vec<File>) -> Result<Chart, Error> {
                     chart.files.push(File { name, data });
                 }
             }
-            _ if name.starts_with("templates/") => chart.templates.push(File { name, data }),
+            _ if name.starts_with("templates/") => {
+                let data = data.bytes()?;
+                chart.templates.push(File { name, data });
+            }
             _ if name.starts_with("charts/") => {
                 if name.ends_with(".prov") {
                     chart.files.push(File { name, data });
@@ -258,11 +266,11 @@ pub(crate) fn load_files(files: Vec<File>) -> Result<Chart, Error> {
         }
         let loaded = if key.ends_with(".tgz") {
             match files.iter().find(|f| f.name == key) {
-                Some(file) => load_archive(&file.data),
+                Some(file) => file.data.bytes().and_then(|data| load_archive(&data)),
                 None => continue,
             }
         } else {
-            let inner: Vec<File> = files
+            let inner: Vec<File<Contents>> = files
                 .into_iter()
                 .filter_map(|f| {
                     let (_, rest) = f.name.split_once('/')?;
@@ -535,12 +543,37 @@ mod tests {
     fn missing_fields_fail_validation() {
         let err = load_files(vec![File {
             name: "Chart.yaml".into(),
-            data: Bytes::from_static(b"apiVersion: v2\nname: x\n"),
+            data: Contents::in_memory(Bytes::from_static(b"apiVersion: v2\nname: x\n")),
         }])
         .unwrap_err();
         assert_eq!(
             err.message(),
             "validation: chart.metadata.version is required"
+        );
+    }
+
+    #[test]
+    fn files_outside_templates_are_read_when_first_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write("Chart.yaml", "apiVersion: v2\nname: x\nversion: 1.0.0\n");
+        write("templates/cm.yaml", "kind: ConfigMap\n");
+        write("config/a.txt", "as loaded");
+        write("config/b.txt", "as loaded");
+        let chart = load_dir(dir.path()).unwrap();
+        assert_eq!(&chart.templates[0].data[..], b"kind: ConfigMap\n");
+        write("config/a.txt", "\u{feff}changed after loading");
+        std::fs::remove_file(dir.path().join("config/b.txt")).unwrap();
+        let [a, b] = [0, 1].map(|i| chart.files[i].data.bytes());
+        assert_eq!(&a.unwrap()[..], b"changed after loading");
+        assert!(
+            b.unwrap_err()
+                .message()
+                .starts_with("error reading config/b.txt: ")
         );
     }
 

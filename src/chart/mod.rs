@@ -28,7 +28,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 pub use load::{check_dependencies, load, load_archive, load_dir};
-pub use model::{Chart, Dependency, File, ImportValue, Maintainer, Metadata};
+pub use model::{Chart, Contents, Dependency, File, ImportValue, Maintainer, Metadata};
 pub use output::{Hook, Manifest, PrintOptions, Rendered};
 pub use render::{RenderOptions, render};
 pub use values::ValueOptions;

@@ -1,16 +1,85 @@
 //! The chart model: what Helm's loader builds from a chart directory or archive.
 
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
 use bytes::Bytes;
 
+use super::Error;
 use crate::yaml::Node;
 
-/// A file of a chart: its path inside the chart (`/`-separated) and its bytes.
+/// A file of a chart: its path inside the chart (`/`-separated) and its
+/// contents: bytes for templates, [`Contents`] for the files `.Files` sees.
 #[derive(Clone, Debug, PartialEq)]
-pub struct File {
+pub struct File<D = Bytes> {
     pub name: String,
-    /// The contents, shared (not copied) by every user: subchart copies,
-    /// `.Files`, release records.
-    pub data: Bytes,
+    /// Shared (not copied) by every user: subchart copies, `.Files`,
+    /// release records.
+    pub data: D,
+}
+
+/// A chart file's bytes, read when first asked for. Files from an archive
+/// are in memory from the start; a directory chart's files are read from
+/// disk when used: templates and chart metadata at load, the rest (CI
+/// values, tests, changelogs, examples, which most renders never look at)
+/// only when a template or a release record asks for them.
+#[derive(Clone)]
+pub struct Contents(Arc<ContentsState>);
+
+struct ContentsState {
+    /// Where to read from; `None` for bytes that came in memory.
+    path: Option<PathBuf>,
+    /// The name in errors: the file's path inside the chart.
+    name: String,
+    read: OnceLock<Result<Bytes, String>>,
+}
+
+impl Contents {
+    pub fn in_memory(bytes: Bytes) -> Contents {
+        Contents(Arc::new(ContentsState {
+            path: None,
+            name: String::new(),
+            read: OnceLock::from(Ok(bytes)),
+        }))
+    }
+
+    /// The file at `path`, known as `name` in the chart, not read yet.
+    pub fn on_disk(path: PathBuf, name: &str) -> Contents {
+        Contents(Arc::new(ContentsState {
+            path: Some(path),
+            name: name.to_string(),
+            read: OnceLock::new(),
+        }))
+    }
+
+    /// The bytes (a UTF-8 byte-order mark removed), reading them the first time.
+    pub fn bytes(&self) -> Result<Bytes, Error> {
+        let state = &self.0;
+        let read = state.read.get_or_init(|| {
+            let path = state.path.as_deref().unwrap_or(std::path::Path::new(""));
+            super::load::read_file(path)
+                .map(super::load::strip_bom)
+                .map_err(|e| format!("error reading {}: {e}", state.name))
+        });
+        read.clone().map_err(Error::new)
+    }
+}
+
+impl std::fmt::Debug for Contents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.0.read.get(), &self.0.path) {
+            (Some(Ok(bytes)), _) => write!(f, "{bytes:?}"),
+            (_, Some(path)) => write!(f, "(unread: {})", path.display()),
+            (_, None) => f.write_str("(unreadable)"),
+        }
+    }
+}
+
+/// Equal bytes; files that cannot be read are never equal.
+impl PartialEq for Contents {
+    fn eq(&self, other: &Contents) -> bool {
+        matches!((self.bytes(), other.bytes()), (Ok(a), Ok(b)) if a == b)
+    }
 }
 
 /// A maintainer entry of `Chart.yaml`.
@@ -76,7 +145,7 @@ pub struct Chart {
     /// `values.schema.json`, when present.
     pub schema: Option<Bytes>,
     /// Every other file (what templates see as `.Files`), `crds/` included.
-    pub files: Vec<File>,
+    pub files: Vec<File<Contents>>,
     /// Subcharts from `charts/`, by name.
     pub dependencies: Vec<Chart>,
 }
@@ -92,7 +161,7 @@ impl Chart {
     }
 
     /// The chart's CRD files: `crds/**` with a `.yaml`, `.yml` or `.json` extension.
-    pub fn crd_files(&self) -> impl Iterator<Item = &File> {
+    pub fn crd_files(&self) -> impl Iterator<Item = &File<Contents>> {
         self.files.iter().filter(|f| {
             let lower = f.name.to_ascii_lowercase();
             lower.starts_with("crds/")

@@ -180,7 +180,7 @@ pub(crate) fn build(
         crate::manifest::install_rank(&a.kind).cmp(&crate::manifest::install_rank(&b.kind))
     });
     let mut crds = Vec::new();
-    collect_crds(chart, chart.name(), &mut crds);
+    collect_crds(chart, chart.name(), &mut crds)?;
     Ok(Rendered {
         manifests,
         hooks,
@@ -235,16 +235,17 @@ fn go_atoi(text: &str) -> i64 {
     text.parse().unwrap_or(0)
 }
 
-fn collect_crds(chart: &Chart, full_path: &str, out: &mut Vec<Crd>) {
+fn collect_crds(chart: &Chart, full_path: &str, out: &mut Vec<Crd>) -> Result<(), Error> {
     for file in chart.crd_files() {
         out.push(Crd {
             source: format!("{full_path}/{}", file.name),
-            data: file.data.clone(),
+            data: file.data.bytes()?,
         });
     }
     for sub in &chart.dependencies {
-        collect_crds(sub, &format!("{full_path}/charts/{}", sub.name()), out);
+        collect_crds(sub, &format!("{full_path}/charts/{}", sub.name()), out)?;
     }
+    Ok(())
 }
 
 impl Rendered {

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use super::Error;
 use super::files::{Capabilities, DEFAULT_API_VERSIONS, Files, KubeVersion, node_to_value};
 use super::functions::{self, WARN_END, WARN_START};
-use super::model::{Chart, Dependency, Maintainer, Metadata};
+use super::model::{Chart, Contents, Dependency, Maintainer, Metadata};
 use super::output::{self, Rendered};
 use super::schema;
 use super::semver;
@@ -74,6 +74,10 @@ pub fn render(
             let rendered = render_on_thread(chart, &user_values, &options, &mut leftovers);
             // The caller may have gone: then nobody needs the result.
             let _ = reply.send(rendered);
+            // Freeing must not delay the caller, which would otherwise
+            // wait for this thread's time slice to end to be woken.
+            run_at_idle_priority();
+            drop(leftovers);
         })
         .map_err(|e| Error::new(format!("cannot start the rendering thread: {e}")))?;
     outcome
@@ -91,6 +95,18 @@ struct Leftovers(Vec<Box<dyn std::any::Any>>);
 impl Leftovers {
     fn keep<T: 'static>(&mut self, thing: T) {
         self.0.push(Box::new(thing));
+    }
+}
+
+/// Lowers the calling thread to the scheduler's idle class: it runs only
+/// when a CPU has nothing else to do.
+fn run_at_idle_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: sets the calling thread's own scheduling policy from a valid,
+    // fully initialised parameter block.
+    unsafe {
+        let idle = libc::sched_param { sched_priority: 0 };
+        libc::sched_setscheduler(0, libc::SCHED_IDLE, &idle);
     }
 }
 
@@ -298,7 +314,7 @@ fn collect(
     is_root: bool,
     out: &mut BTreeMap<String, Renderable>,
 ) -> Map {
-    let files: BTreeMap<String, Bytes> = chart
+    let files: BTreeMap<String, Contents> = chart
         .files
         .iter()
         .map(|f| (f.name.clone(), f.data.clone()))

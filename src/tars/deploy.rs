@@ -182,7 +182,7 @@ pub async fn deploy_release(
     let request = DeployRequest {
         release: plan.release_name.clone(),
         namespace: plan.system_namespace.clone(),
-        chart: chart_record(chart),
+        chart: chart_record(chart).map_err(|e| anyhow!(e.one_line()))?,
         config: config_of(&user_values),
         manifest: rendered.manifest_text(false),
         notes: rendered.notes.clone(),
