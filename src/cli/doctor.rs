@@ -195,7 +195,7 @@ mod tests {
         let Command::Doctor(args) = cli.command else {
             panic!("not doctor")
         };
-        let Some(DoctorCommand::ForwardEvents(forward)) = args.command else {
+        let Some(DoctorCommand::ForwardEvents(forward)) = args.0.command else {
             panic!("not forward-events")
         };
         assert_eq!(

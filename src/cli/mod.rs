@@ -5,6 +5,7 @@
 //! 2 for a usage error (bad flags or combinations), 1 for anything that failed.
 
 mod commands;
+mod deferred;
 mod doctor;
 mod duration;
 mod install;
@@ -21,6 +22,7 @@ pub use commands::{
     ChartCommand, ChartExportArgs, GetCommand, GetValuesArgs, HistoryArgs, ReleaseTarget,
     RollbackArgs, StatusArgs, UninstallArgs,
 };
+pub use deferred::Deferred;
 pub use doctor::{DoctorArgs, DoctorCommand, ForwardEventsArgs};
 pub use duration::parse_go_duration;
 pub use install::{DEFAULT_PULL_SECRET_NAME, DeploymentMode, InstallArgs, RedisType};
@@ -42,24 +44,24 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Install the data plane (or upgrade it in place when it is already installed).
-    Install(Box<InstallArgs>),
+    Install(Box<Deferred<InstallArgs>>),
     /// Upgrade an installed data plane, carrying forward the values it was installed with.
-    Upgrade(UpgradeArgs),
+    Upgrade(Deferred<UpgradeArgs>),
     /// Render a chart locally and print the manifests, exactly as `helm template` would.
-    Template(TemplateArgs),
+    Template(Deferred<TemplateArgs>),
     /// Show the revisions of a release.
-    History(HistoryArgs),
+    History(Deferred<HistoryArgs>),
     /// Show the status of a release.
-    Status(StatusArgs),
+    Status(Deferred<StatusArgs>),
     /// Read data of a release.
     #[command(subcommand)]
     Get(GetCommand),
     /// Roll a release back to an earlier revision.
-    Rollback(RollbackArgs),
+    Rollback(Deferred<RollbackArgs>),
     /// Remove a release and the objects it owns.
-    Uninstall(UninstallArgs),
+    Uninstall(Deferred<UninstallArgs>),
     /// Check the health of an installed data plane and report it to the management plane.
-    Doctor(DoctorArgs),
+    Doctor(Deferred<DoctorArgs>),
     /// Work with the chart embedded in tare.
     #[command(subcommand)]
     Chart(ChartCommand),

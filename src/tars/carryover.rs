@@ -222,7 +222,7 @@ mod tests {
     fn upgrade_args(flags: &[&str]) -> UpgradeArgs {
         let argv = ["tare", "upgrade", "identity.json"].iter().chain(flags);
         match Cli::try_parse_from(argv).unwrap().command {
-            Command::Upgrade(args) => args,
+            Command::Upgrade(args) => args.0,
             other => panic!("parsed as {other:?}"),
         }
     }

@@ -227,7 +227,7 @@ mod tests {
     fn install_args(flags: &[&str]) -> InstallArgs {
         let argv = ["tare", "install", "identity.json"].iter().chain(flags);
         match Cli::try_parse_from(argv).unwrap().command {
-            Command::Install(args) => *args,
+            Command::Install(args) => args.0,
             other => panic!("parsed as {other:?}"),
         }
     }
