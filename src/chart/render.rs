@@ -129,26 +129,10 @@ fn render_on_thread(
     let mut api_versions: Vec<String> =
         DEFAULT_API_VERSIONS.iter().map(|s| s.to_string()).collect();
     api_versions.extend(options.api_versions.iter().cloned());
-    // Parsing the templates needs only the chart: it runs here while a
-    // second thread coalesces and validates the values. Errors keep helm's
-    // order: values, then the chart's kubeVersion, then the templates.
-    let (values, parsed) = std::thread::scope(|scope| {
-        let checker = std::thread::Builder::new()
-            .name("tare-values".into())
-            .stack_size(RENDER_STACK)
-            .spawn_scoped(scope, || {
-                checked_values(&chart, user, options.skip_schema_validation)
-            })
-            .map_err(|e| Error::new(format!("cannot start the values thread: {e}")));
-        let parsed = parse_templates(&chart);
-        let values = checker.and_then(|checker| {
-            checker
-                .join()
-                .unwrap_or_else(|_| Err(Error::new("coalescing values failed: internal error")))
-        });
-        (values, parsed)
-    });
-    let values = values?;
+    // Values first, as helm reports their errors before the templates'. (A
+    // second thread for them was slower: both threads allocate throughout,
+    // and contend for the one malloc arena.)
+    let values = checked_values(&chart, user, options.skip_schema_validation)?;
     if !chart.metadata.kube_version.is_empty()
         && !semver::compatible(&chart.metadata.kube_version, &kube_version.string())
     {
@@ -179,7 +163,7 @@ fn render_on_thread(
             ("Service".to_string(), Value::from("Helm")),
         ]),
     ));
-    let (set, names) = parsed?;
+    let (set, names) = parse_templates(&chart)?;
     let rendered = render_templates(&set, &names, &chart, &values, &release, &caps)?;
     leftovers.keep(set);
     let built = output::build(&chart, rendered, options.render_subchart_notes);
