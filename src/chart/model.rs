@@ -52,7 +52,8 @@ impl Contents {
         }))
     }
 
-    /// The bytes (a UTF-8 byte-order mark removed), reading them the first time.
+    /// The bytes, read the first time (without a leading UTF-8 byte-order
+    /// mark, which the loader strips from every chart file).
     pub fn bytes(&self) -> Result<Bytes, Error> {
         let state = &self.0;
         let read = state.read.get_or_init(|| {
@@ -67,10 +68,10 @@ impl Contents {
 
 impl std::fmt::Debug for Contents {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (self.0.read.get(), &self.0.path) {
-            (Some(Ok(bytes)), _) => write!(f, "{bytes:?}"),
-            (_, Some(path)) => write!(f, "(unread: {})", path.display()),
-            (_, None) => f.write_str("(unreadable)"),
+        match self.0.read.get() {
+            Some(Ok(bytes)) => write!(f, "{bytes:?}"),
+            Some(Err(error)) => write!(f, "({error})"),
+            None => write!(f, "(not read yet: {})", self.0.name),
         }
     }
 }
