@@ -151,7 +151,7 @@ pub fn load_archive(data: &[u8]) -> Result<Chart, Error> {
         files.retain(|f| f.name != name);
         files.push(File {
             name,
-            data: Contents::in_memory(strip_bom(raw.slice(start..end))),
+            data: Contents::InMemory(strip_bom(raw.slice(start..end))),
         });
     }
     if files.is_empty() {
@@ -543,7 +543,7 @@ mod tests {
     fn missing_fields_fail_validation() {
         let err = load_files(vec![File {
             name: "Chart.yaml".into(),
-            data: Contents::in_memory(Bytes::from_static(b"apiVersion: v2\nname: x\n")),
+            data: Contents::InMemory(Bytes::from_static(b"apiVersion: v2\nname: x\n")),
         }])
         .unwrap_err();
         assert_eq!(

@@ -24,29 +24,24 @@ pub struct File<D = Bytes> {
 /// values, tests, changelogs, examples, which most renders never look at)
 /// only when a template or a release record asks for them.
 #[derive(Clone)]
-pub struct Contents(Arc<ContentsState>);
+pub enum Contents {
+    InMemory(Bytes),
+    OnDisk(Arc<OnDisk>),
+}
 
-struct ContentsState {
-    /// Where to read from; `None` for bytes that came in memory.
-    path: Option<PathBuf>,
+/// A file of a directory chart, and what reading it gave once read.
+pub struct OnDisk {
+    path: PathBuf,
     /// The name in errors: the file's path inside the chart.
     name: String,
     read: OnceLock<Result<Bytes, String>>,
 }
 
 impl Contents {
-    pub fn in_memory(bytes: Bytes) -> Contents {
-        Contents(Arc::new(ContentsState {
-            path: None,
-            name: String::new(),
-            read: OnceLock::from(Ok(bytes)),
-        }))
-    }
-
     /// The file at `path`, known as `name` in the chart, not read yet.
     pub fn on_disk(path: PathBuf, name: &str) -> Contents {
-        Contents(Arc::new(ContentsState {
-            path: Some(path),
+        Contents::OnDisk(Arc::new(OnDisk {
+            path,
             name: name.to_string(),
             read: OnceLock::new(),
         }))
@@ -55,23 +50,30 @@ impl Contents {
     /// The bytes, read the first time (without a leading UTF-8 byte-order
     /// mark, which the loader strips from every chart file).
     pub fn bytes(&self) -> Result<Bytes, Error> {
-        let state = &self.0;
-        let read = state.read.get_or_init(|| {
-            let path = state.path.as_deref().unwrap_or(std::path::Path::new(""));
-            super::load::read_file(path)
-                .map(super::load::strip_bom)
-                .map_err(|e| format!("error reading {}: {e}", state.name))
-        });
-        read.clone().map_err(Error::new)
+        match self {
+            Contents::InMemory(bytes) => Ok(bytes.clone()),
+            Contents::OnDisk(file) => file
+                .read
+                .get_or_init(|| {
+                    super::load::read_file(&file.path)
+                        .map(super::load::strip_bom)
+                        .map_err(|e| format!("error reading {}: {e}", file.name))
+                })
+                .clone()
+                .map_err(Error::new),
+        }
     }
 }
 
 impl std::fmt::Debug for Contents {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0.read.get() {
-            Some(Ok(bytes)) => write!(f, "{bytes:?}"),
-            Some(Err(error)) => write!(f, "({error})"),
-            None => write!(f, "(not read yet: {})", self.0.name),
+        match self {
+            Contents::InMemory(bytes) => write!(f, "{bytes:?}"),
+            Contents::OnDisk(file) => match file.read.get() {
+                Some(Ok(bytes)) => write!(f, "{bytes:?}"),
+                Some(Err(error)) => write!(f, "({error})"),
+                None => write!(f, "(not read yet: {})", file.name),
+            },
         }
     }
 }
